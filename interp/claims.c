@@ -1,0 +1,97 @@
+/* claims: the metric catalogue and the checks a scenario can claim, once.
+ * A metric row says its unit, polarity and how worker values combine over
+ * a scope; a check row says whether it is a switch or a threshold, which
+ * metric it bounds, and its default.  The checker (src/) evaluates these
+ * same rows; docs/thresholds.md records how the defaults were measured. */
+#include "vocab.h"
+
+#define M(unit, hb, agg) (&(const struct metric_info){unit, hb, agg})
+
+const struct ty ty_metric = {
+	.kind = TY_VARIANT, .id = "metric",
+	.doc = "A metric computed from the worker reports of a scope (the whole scenario, a cgroup, a step).",
+	.alts = (const struct ty_alt[]){
+		{"workers", NULL, 0, "workers that reported", 0, M("", true, AGG_COUNT)},
+		{"num_cpus", NULL, 0, "distinct CPUs used", 0, M("", true, AGG_COUNT)},
+		{"total_work_units", NULL, 0, "sum of work units", 0, M("", true, AGG_SUM)},
+		{"min_work_units", NULL, 0, "fewest work units of any worker", 0, M("", true, AGG_MIN)},
+		{"total_iterations", NULL, 0, "sum of outer-loop iterations", 0, M("", true, AGG_SUM)},
+		{"iterations_per_worker", NULL, 0, "total_iterations / workers", 0, M("", true, AGG_MEAN)},
+		{"max_gap_ms", NULL, 0, "longest time a worker went without running", 0, M("ms", false, AGG_MAX)},
+		{"avg_off_cpu_pct", NULL, 0, "mean off-CPU share of wall time", 0, M("%", false, AGG_MEAN)},
+		{"max_off_cpu_pct", NULL, 0, "largest off-CPU share", 0, M("%", false, AGG_MAX)},
+		{"min_off_cpu_pct", NULL, 0, "smallest off-CPU share", 0, M("%", false, AGG_MIN)},
+		{"spread_pct", NULL, 0, "max - min off-CPU share, in percentage points", 0, M("pp", false, AGG_POOLED)},
+		{"cpu_time_ms", NULL, 0, "sum of worker CPU time", 0, M("ms", true, AGG_SUM)},
+		{"wall_time_ms", NULL, 0, "longest worker wall time", 0, M("ms", true, AGG_MAX)},
+		{"migrations", NULL, 0, "sum of CPU migrations", 0, M("", false, AGG_SUM)},
+		{"migration_ratio", NULL, 0, "migrations / iterations", 0, M("", false, AGG_POOLED)},
+		{"p50_wake_latency_us", NULL, 0, "median wake latency, pooled", 0, M("us", false, AGG_POOLED)},
+		{"p99_wake_latency_us", NULL, 0, "99th percentile wake latency (nearest rank), pooled", 0, M("us", false, AGG_POOLED)},
+		{"max_wake_latency_us", NULL, 0, "largest wake latency sample", 0, M("us", false, AGG_MAX)},
+		{"wake_latency_cv", NULL, 0, "population CV of pooled wake latencies", 0, M("", false, AGG_POOLED)},
+		{"wake_latency_tail_ratio", NULL, 0, "p99 / median wake latency", 0, M("", false, AGG_POOLED)},
+		{"wake_samples", NULL, 0, "wake latency observations", 0, M("", true, AGG_SUM)},
+		{"mean_run_delay_us", NULL, 0, "mean schedstat run delay per worker", 0, M("us", false, AGG_MEAN)},
+		{"max_run_delay_us", NULL, 0, "largest schedstat run delay", 0, M("us", false, AGG_MAX)},
+		{"throughput_cv", NULL, 0, "population CV of work units per CPU-second", 0, M("", false, AGG_POOLED)},
+		{"min_work_rate", NULL, 0, "lowest work units per CPU-second", 0, M("1/s", true, AGG_MIN)},
+		{"min_iteration_rate", NULL, 0, "lowest iterations per wall second", 0, M("1/s", true, AGG_MIN)},
+		{"voluntary_csw", NULL, 0, "voluntary context switches", 0, M("", false, AGG_SUM)},
+		{"involuntary_csw", NULL, 0, "involuntary context switches", 0, M("", false, AGG_SUM)},
+		{"page_locality", NULL, 0, "lowest share of a worker's pages on its cpuset's nodes", 0, M("", true, AGG_MIN)},
+		{"cross_node_migration_ratio", NULL, 0, "NUMA pages migrated / pages", 0, M("", false, AGG_POOLED)},
+		{"slow_tier_ratio", NULL, 0, "share of pages on nodes outside the cpuset's", 0, M("", false, AGG_POOLED)},
+		{0}},
+};
+
+#define THRESH(lo, hi) (&(const struct ty){.kind = TY_NUM, .nmin = (lo), .nmax = (hi), .flags = TYF_OFF})
+#define CK(kind, metric) (&(const struct check_info){kind, metric})
+
+/* Defaults: see docs/thresholds.md.  `off` means not checked unless a
+ * layer sets it. */
+#define CHECK_FIELDS \
+	{"not_starved", &ty_bool, 0, "true", "every worker did some work", CK(CK_BOOL, "min_work_units")}, \
+	{"isolation", &ty_bool, 0, "true", "workers of a cgroup with a cpuset ran only on its CPUs", CK(CK_BOOL, "num_cpus")}, \
+	{"max_gap_ms", THRESH(0, 1e9), 0, "2000", "no worker went longer without running", CK(CK_MAX, "max_gap_ms")}, \
+	{"max_spread_pct", THRESH(0, 100), 0, "15", "off-CPU share differs by at most this many points within a cgroup", CK(CK_MAX, "spread_pct")}, \
+	{"max_throughput_cv", THRESH(0, 1e9), 0, "off", "work rate CV across workers", CK(CK_MAX, "throughput_cv")}, \
+	{"min_work_rate", THRESH(0, 1e18), 0, "off", "every worker's work units per CPU-second", CK(CK_MIN, "min_work_rate")}, \
+	{"max_p99_wake_latency_us", THRESH(0, 1e12), 0, "off", "p99 wake latency", CK(CK_MAX, "p99_wake_latency_us")}, \
+	{"max_wake_latency_cv", THRESH(0, 1e9), 0, "off", "wake latency CV", CK(CK_MAX, "wake_latency_cv")}, \
+	{"min_iteration_rate", THRESH(0, 1e18), 0, "off", "every worker's iterations per second", CK(CK_MIN, "min_iteration_rate")}, \
+	{"max_migration_ratio", THRESH(0, 1e9), 0, "off", "migrations per iteration", CK(CK_MAX, "migration_ratio")}, \
+	{"min_page_locality", THRESH(0, 1), 0, "off", "share of pages on the cpuset's nodes", CK(CK_MIN, "page_locality")}, \
+	{"max_cross_node_migration_ratio", THRESH(0, 1e9), 0, "off", "NUMA page migrations per page", CK(CK_MAX, "cross_node_migration_ratio")}, \
+	{"max_slow_tier_ratio", THRESH(0, 1), 0, "off", "share of pages outside the cpuset's nodes", CK(CK_MAX, "slow_tier_ratio")}
+
+const struct ty ty_checks = {
+	.kind = TY_STRUCT, .id = "checks",
+	.doc = "Threshold checks for one cgroup.",
+	.fields = (const struct ty_field[]){CHECK_FIELDS, {0}},
+};
+
+const struct ty ty_pointwise = {
+	.kind = TY_STRUCT, .id = "metric_claim",
+	.doc = "A claim on one metric over a scope. Give exactly one of at_least, at_most, between, is_finite.",
+	.fields = (const struct ty_field[]){
+		{"metric", &ty_metric, TF_REQUIRED, NULL, "metric name"},
+		{"cgroup", &ty_path, 0, NULL, "scope: this cgroup (absent: every worker)"},
+		{"step", T_INT(1, 10000), 0, NULL, "scope: this step's slice (1-based)"},
+		{"at_least", T_NUM(-1e300, 1e300), 0, NULL, "value >= bound"},
+		{"at_most", T_NUM(-1e300, 1e300), 0, NULL, "value <= bound"},
+		{"between", &(const struct ty){.kind = TY_LIST, .elem = T_NUM(-1e300, 1e300), .imin = 2, .imax = 2},
+		 0, NULL, "[lo, hi], inclusive"},
+		{"is_finite", &ty_bool, 0, NULL, "value is a finite number"},
+		{0}},
+};
+
+const struct ty ty_claims = {
+	.kind = TY_STRUCT, .id = "claims",
+	.doc = "What must hold. Layers merge defaults, then the scheduler's claims, then the scenario's; the last one set wins and `off` switches a check off.",
+	.fields = (const struct ty_field[]){
+		CHECK_FIELDS,
+		{"cgroups", &(const struct ty){.kind = TY_DICT, .elem = &ty_checks}, 0, NULL, "per-cgroup overrides"},
+		{"metrics", &(const struct ty){.kind = TY_LIST, .elem = &ty_pointwise}, 0, NULL, "pointwise claims"},
+		{0}},
+};

@@ -1,0 +1,257 @@
+/* load: reading a scenario file and its includes, type checking each
+ * against the format tables, merging definitions under the override
+ * rules, and choosing the effective topology and scheduler. */
+#include "scenario.h"
+#include "vocab.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_INCLUDE_DEPTH 16
+#define MAX_SCENARIO_BYTES (4u << 20)
+
+struct loader {
+	struct scenario *s;
+	struct diag *d;
+	const char *stack[MAX_INCLUDE_DEPTH + 1];
+	int depth;
+};
+
+static void def_add(struct loader *L, struct def_list *l, const char *kind,
+		    const struct ynode *node)
+{
+	const struct ynode *nm = ynode_get(node, "name");
+	if (!nm || nm->kind != YN_SCALAR)
+		return;
+	const struct ynode *ov = ynode_get(node, "override");
+	bool override = ov && ov->kind == YN_SCALAR && !strcmp(ov->str, "true");
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i].name, nm->str))
+			continue;
+		if (override) {
+			l->v[i].node = node;
+			return;
+		}
+		diag_at(L->d, nm, "%s '%s' is already defined at %s:%d; expected a new name, or 'override: true' to replace it",
+			kind, nm->str, l->v[i].node->file, l->v[i].node->line);
+		return;
+	}
+	if (override)
+		diag_at(L->d, ov, "%s '%s' has 'override: true' but no earlier definition; expected it only when an included file defines '%s'",
+			kind, nm->str, nm->str);
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = (struct def){nm->str, node};
+}
+
+static void add_defs(struct loader *L, const struct ynode *root)
+{
+	const struct ynode *l = ynode_get(root, "schedulers");
+	for (size_t i = 0; l && l->kind == YN_SEQ && i < l->n; i++)
+		def_add(L, &L->s->scheds, "scheduler", l->items[i]);
+	l = ynode_get(root, "payloads");
+	for (size_t i = 0; l && l->kind == YN_SEQ && i < l->n; i++)
+		def_add(L, &L->s->payloads, "payload", l->items[i]);
+}
+
+static void load_file(struct loader *L, const char *path, const struct ynode *from);
+
+static void load_includes(struct loader *L, const struct ynode *root, const char *path)
+{
+	const struct ynode *inc = ynode_get(root, "include");
+	if (!inc || inc->kind != YN_SEQ)
+		return;
+	char *dircopy = xstrdup(path);
+	const char *dir = dirname(dircopy);
+	for (size_t i = 0; i < inc->n; i++) {
+		const struct ynode *it = inc->items[i];
+		if (it->kind != YN_SCALAR || !*it->str)
+			continue;
+		char *full = it->str[0] == '/' ? xstrdup(it->str)
+					       : xasprintf("%s/%s", dir, it->str);
+		load_file(L, arena_strdup(&L->s->arena, full), it);
+		free(full);
+	}
+	free(dircopy);
+}
+
+static struct ynode *parse_buf(struct loader *L, const char *path, const char *buf,
+			       size_t len)
+{
+	return ynode_parse(&L->s->arena, path, buf, len, L->d);
+}
+
+static void load_file(struct loader *L, const char *path, const struct ynode *from)
+{
+	for (int i = 0; i < L->depth; i++) {
+		if (!strcmp(L->stack[i], path)) {
+			diag_at(L->d, from, "include cycle: '%s' includes itself again; expected includes to form a tree",
+				path);
+			return;
+		}
+	}
+	if (L->depth >= MAX_INCLUDE_DEPTH) {
+		diag_at(L->d, from, "includes nest deeper than %d files; expected a shallower chain",
+			MAX_INCLUDE_DEPTH);
+		return;
+	}
+	size_t len;
+	char *buf = read_file(path, &len, MAX_SCENARIO_BYTES);
+	if (!buf) {
+		diag_at(L->d, from, "cannot read '%s': %s; expected a readable YAML file",
+			path, strerror(errno));
+		return;
+	}
+	struct ynode *root = parse_buf(L, path, buf, len);
+	free(buf);
+	if (!root)
+		return;
+	ty_check(L->d, root, &ty_include_file, "included file");
+	L->stack[L->depth++] = path;
+	load_includes(L, root, path);
+	L->depth--;
+	add_defs(L, root);
+}
+
+static void pick_scheduler(struct scenario *s, const struct load_opts *o, struct diag *d)
+{
+	const struct ynode *ref = ynode_get(s->root, "scheduler");
+	const char *name = "eevdf";
+	const struct ynode *at = ref;
+	if (ref && ref->kind == YN_SCALAR)
+		name = ref->str;
+	else if (ref && ref->kind == YN_MAP && ynode_get(ref, "name") &&
+		 ynode_get(ref, "name")->kind == YN_SCALAR)
+		name = ynode_get(ref, "name")->str, at = ynode_get(ref, "name");
+	if (o && o->scheduler) {
+		name = o->scheduler;
+		at = NULL;
+	}
+	s->sched_name = name;
+	s->flags = o ? o->flags : NULL;
+	if (!strcmp(name, "eevdf"))
+		return;
+	const struct def *def = def_find(&s->scheds, name);
+	if (def) {
+		s->sched = def->node;
+		return;
+	}
+	const char *cands[64];
+	size_t nc = 0;
+	for (size_t i = 0; i < s->scheds.n && nc < 63; i++)
+		cands[nc++] = s->scheds.v[i].name;
+	cands[nc++] = "eevdf";
+	const char *sugg = did_you_mean(name, cands, nc);
+	if (at)
+		diag_at(d, at, "scheduler '%s' is not defined; expected eevdf or a name from 'schedulers:'%s%s%s",
+			name, sugg ? " (did you mean '" : "", sugg ? sugg : "", sugg ? "'?)" : "");
+	else
+		diag_add(d, DIAG_ERROR, s->path, 0, 0,
+			 "scheduler '%s' (from --scheduler) is not defined; expected eevdf or a name from 'schedulers:'",
+			 name);
+}
+
+static void pick_topology(struct scenario *s, struct diag *d)
+{
+	const struct ynode *t = ynode_get(s->root, "topology");
+	if (!t && s->sched)
+		t = ynode_get(s->sched, "topology");
+	s->topo = (struct topology){1, 1, 2, 1};
+	if (!t)
+		return;
+	char why[256];
+	if (t->kind == YN_SCALAR) {
+		struct topology tp;
+		if (topo_parse(t->str, &tp, why, sizeof(why)))
+			s->topo = tp;
+		return;
+	}
+	if (t->kind != YN_MAP)
+		return;
+	int64_t v;
+	struct topology tp = s->topo;
+	if (field_int(&ty_topology, t, "numa_nodes", &v)) tp.numa_nodes = (unsigned)v;
+	if (field_int(&ty_topology, t, "llcs", &v)) tp.llcs = (unsigned)v;
+	if (field_int(&ty_topology, t, "cores", &v)) tp.cores = (unsigned)v;
+	if (field_int(&ty_topology, t, "threads", &v)) tp.threads = (unsigned)v;
+	if (!topo_valid(&tp, why, sizeof(why))) {
+		diag_at(d, t, "topology %s", why);
+		return;
+	}
+	s->topo = tp;
+}
+
+static const char *base_name(struct arena *a, const char *path)
+{
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	const char *dot = strrchr(b, '.');
+	return arena_strndup(a, b, dot && dot != b ? (size_t)(dot - b) : strlen(b));
+}
+
+bool scenario_load_buf(struct scenario *s, const char *path, const char *buf,
+		       size_t len, const struct load_opts *opts, struct diag *d)
+{
+	memset(s, 0, sizeof(*s));
+	struct loader L = {.s = s, .d = d};
+	size_t before = d->errors;
+	s->path = arena_strdup(&s->arena, path);
+	s->root = parse_buf(&L, s->path, buf, len);
+	if (!s->root)
+		return false;
+	ty_check(d, s->root, &ty_scenario, "scenario");
+	L.stack[L.depth++] = s->path;
+	load_includes(&L, s->root, s->path);
+	add_defs(&L, s->root);
+	const struct ynode *nm = ynode_get(s->root, "name");
+	s->name = nm && nm->kind == YN_SCALAR ? nm->str : base_name(&s->arena, path);
+	pick_scheduler(s, opts, d);
+	pick_topology(s, d);
+	scenario_validate(s, d);
+	diag_sort(d);
+	return d->errors == before;
+}
+
+bool scenario_load(struct scenario *s, const char *path,
+		   const struct load_opts *opts, struct diag *d)
+{
+	size_t len;
+	char *buf = read_file(path, &len, MAX_SCENARIO_BYTES);
+	if (!buf) {
+		memset(s, 0, sizeof(*s));
+		diag_add(d, DIAG_ERROR, path, 0, 0, "cannot read the file: %s; expected a readable YAML scenario",
+			 strerror(errno));
+		return false;
+	}
+	bool ok = scenario_load_buf(s, path, buf, len, opts, d);
+	free(buf);
+	return ok;
+}
+
+void scenario_free(struct scenario *s)
+{
+	free(s->scheds.v);
+	free(s->payloads.v);
+	arena_free(&s->arena);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct def *def_find(const struct def_list *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].name, name))
+			return &l->v[i];
+	return NULL;
+}
+
+unsigned default_memory_mib(const struct topology *t)
+{
+	/* 256 MiB floor, plus 32 MiB per vCPU for worker stacks and buffers;
+	 * the host adds the initramfs size at launch. */
+	unsigned m = 256 + 32 * topo_ncpus(t);
+	return (m + 63) / 64 * 64;
+}

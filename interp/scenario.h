@@ -1,0 +1,62 @@
+/* scenario: a loaded scenario — its YAML tree, the files it included and
+ * the merged scheduler and payload definitions — and the front-end entry
+ * points: load (parse + include + type check + semantic validation) and
+ * lower (to bytecode).  This is the interface src/ uses; it never touches
+ * the system beyond reading the files named. */
+#ifndef KTSTR_SCENARIO_H
+#define KTSTR_SCENARIO_H
+
+#include "bytecode.h"
+#include "diag.h"
+#include "topology.h"
+#include "util.h"
+#include "ynode.h"
+
+struct def {
+	const char *name;
+	const struct ynode *node;
+};
+
+struct def_list {
+	struct def *v;
+	size_t n, cap;
+};
+
+struct scenario {
+	struct arena arena;
+	const char *path;
+	const char *name;		/* name: or the file's base name */
+	struct ynode *root;
+	struct def_list scheds, payloads;
+	struct topology topo;		/* effective */
+	const struct ynode *sched;	/* chosen definition; NULL = eevdf */
+	const char *sched_name;
+	const char *const *flags;	/* --flags override (NULL-terminated) */
+};
+
+struct load_opts {
+	const char *scheduler;		/* --scheduler NAME */
+	const char *const *flags;	/* --flags a,b */
+};
+
+/* Load and fully validate path.  Errors go to d; returns false if any. */
+bool scenario_load(struct scenario *s, const char *path,
+		   const struct load_opts *opts, struct diag *d);
+/* Same from a buffer (fuzzing, tests); includes resolve against cwd. */
+bool scenario_load_buf(struct scenario *s, const char *path, const char *buf,
+		       size_t len, const struct load_opts *opts, struct diag *d);
+void scenario_free(struct scenario *s);
+
+/* Semantic validation (validate.c), run by scenario_load. */
+void scenario_validate(struct scenario *s, struct diag *d);
+/* Lower a valid scenario to a program (lower.c). */
+void scenario_lower(const struct scenario *s, struct kb_program *p);
+
+const struct def *def_find(const struct def_list *l, const char *name);
+/* Resolve a cpuset spec node against t; false with a reason if it cannot. */
+bool spec_resolve(const struct topology *t, const struct ynode *spec,
+		  struct cpuset *out, char *why, size_t whylen);
+/* Memory sizing rule: guest MiB for a topology (without initramfs). */
+unsigned default_memory_mib(const struct topology *t);
+
+#endif

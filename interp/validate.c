@@ -1,0 +1,651 @@
+/* validate: the semantic checks that the type tables cannot express —
+ * cross references (cgroups, payloads, schedulers, flags), cpuset specs
+ * against the topology, worker group sizes, clone-mode rules, deadline
+ * parameter order and claim scopes.  Cgroup references are checked by
+ * walking the scenario in execution order with the set of live cgroups,
+ * so "used before created" and "used after removed" are caught too.
+ * Every reader here tolerates malformed nodes: the type checker has
+ * already reported them, and all errors of a file are wanted at once. */
+#include "scenario.h"
+#include "vocab.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_CGROUPS 512
+
+struct live_cg {
+	const char *name;
+	bool backdrop;
+};
+
+struct vctx {
+	struct scenario *s;
+	struct diag *d;
+	struct live_cg live[MAX_CGROUPS];
+	size_t nlive;
+	const char *ever[MAX_CGROUPS];	/* every cgroup name defined anywhere */
+	size_t never;
+	const char *running[64];	/* payloads started and not killed/waited */
+	size_t nrunning;
+	bool in_step;
+	size_t nsteps;
+};
+
+static const char *sval(const struct ynode *n)
+{
+	return n && n->kind == YN_SCALAR && !ynode_is_null(n) ? n->str : NULL;
+}
+
+static const struct ynode *seq(const struct ynode *n)
+{
+	return n && n->kind == YN_SEQ ? n : NULL;
+}
+
+static struct live_cg *live_find(struct vctx *v, const char *name)
+{
+	for (size_t i = 0; i < v->nlive; i++)
+		if (!strcmp(v->live[i].name, name))
+			return &v->live[i];
+	return NULL;
+}
+
+static bool ever_has(struct vctx *v, const char *name)
+{
+	for (size_t i = 0; i < v->never; i++)
+		if (!strcmp(v->ever[i], name))
+			return true;
+	return false;
+}
+
+/* Reference to an existing cgroup; n is the scalar naming it. */
+static void cg_ref(struct vctx *v, const struct ynode *n, const char *use)
+{
+	const char *name = sval(n);
+	if (!name || live_find(v, name))
+		return;
+	diag_at(v->d, n, "%s names cgroup '%s', which does not exist at this point; expected a cgroup created earlier by a cgroups entry or add_cgroup%s",
+		use, name, ever_has(v, name) ? " (it is created later or was removed before)" : "");
+}
+
+static void cg_add(struct vctx *v, const struct ynode *n)
+{
+	const char *name = sval(n);
+	if (!name)
+		return;
+	if (live_find(v, name)) {
+		diag_at(v->d, n, "cgroup '%s' already exists here; expected a new name", name);
+		return;
+	}
+	const char *slash = strrchr(name, '/');
+	if (slash) {
+		char parent[256];
+		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - name), name);
+		if (!live_find(v, parent))
+			diag_at(v->d, n, "cgroup '%s' nests under '%s', which does not exist here; expected the parent to be created first",
+				name, parent);
+	}
+	if (v->nlive < MAX_CGROUPS)
+		v->live[v->nlive++] = (struct live_cg){name, !v->in_step};
+	if (!ever_has(v, name) && v->never < MAX_CGROUPS)
+		v->ever[v->never++] = name;
+}
+
+static void cg_remove(struct vctx *v, const struct ynode *n)
+{
+	const char *name = sval(n);
+	struct live_cg *c = name ? live_find(v, name) : NULL;
+	if (!name)
+		return;
+	if (!c) {
+		cg_ref(v, n, "remove_cgroup");
+		return;
+	}
+	if (c->backdrop && v->in_step) {
+		diag_at(v->d, n, "remove_cgroup of backdrop cgroup '%s' inside a step; expected backdrop cgroups to live for the whole run (remove only step-local ones)",
+			name);
+		return;
+	}
+	size_t len = strlen(name);
+	for (size_t i = 0; i < v->nlive; i++) {
+		if (!strncmp(v->live[i].name, name, len) && v->live[i].name[len] == '/') {
+			diag_at(v->d, n, "remove_cgroup '%s' while its child '%s' exists; expected the child removed first",
+				name, v->live[i].name);
+			return;
+		}
+	}
+	*c = v->live[--v->nlive];
+}
+
+static void end_step(struct vctx *v)
+{
+	for (size_t i = 0; i < v->nlive;) {
+		if (!v->live[i].backdrop)
+			v->live[i] = v->live[--v->nlive];
+		else
+			i++;
+	}
+}
+
+/* ---- cpusets and placement ---------------------------------------------- */
+
+static void check_cpuset(struct vctx *v, const struct ynode *spec)
+{
+	if (!spec)
+		return;
+	struct cpuset cs;
+	char why[256];
+	if (!spec_resolve(&v->s->topo, spec, &cs, why, sizeof(why)) && *why) {
+		char topo[64];
+		topo_format(&v->s->topo, topo, sizeof(topo));
+		diag_at(v->d, spec, "cpuset %s (topology %s); expected a spec that fits", why, topo);
+	}
+}
+
+static void check_affinity(struct vctx *v, const struct ynode *n)
+{
+	const struct ynode *payload;
+	const struct ty_alt *a = ty_variant_of(&ty_affinity, n, &payload);
+	if (!a)
+		return;
+	const struct topology *t = &v->s->topo;
+	char why[256];
+	struct cpuset cs;
+	if (!strcmp(a->name, "cpus") || !strcmp(a->name, "llc") || !strcmp(a->name, "numa")) {
+		if (!spec_resolve(t, n, &cs, why, sizeof(why)) && *why)
+			diag_at(v->d, n, "affinity %s; expected CPUs of this topology", why);
+	} else if (!strcmp(a->name, "random")) {
+		int64_t count;
+		const struct ynode *from = ynode_get(payload, "from");
+		unsigned pool = topo_ncpus(t);
+		if (from) {
+			struct ynode fake = {.kind = YN_MAP};
+			(void)fake;
+			uint64_t mask[4] = {0};
+			if (from->kind == YN_SCALAR) {
+				int c = parse_cpulist(from->str, mask, 256);
+				if (c > 0)
+					pool = (unsigned)c;
+			} else if (from->kind == YN_SEQ) {
+				pool = (unsigned)from->n;
+			}
+		}
+		if (field_int(a->ty, payload, "count", &count) && count > pool)
+			diag_at(v->d, n, "affinity random draws %lld CPUs from a pool of %u; expected count <= %u",
+				(long long)count, pool, pool);
+	} else if (!strcmp(a->name, "smt_pair") && t->threads < 2) {
+		diag_at(v->d, n, "affinity smt_pair needs SMT but the topology has 1 thread per core; expected threads >= 2");
+	} else if (!strcmp(a->name, "cross_cgroup")) {
+		/* resolved at run time against the cgroup's cpuset */
+	}
+}
+
+static void check_nodes(struct vctx *v, const struct ynode *n)
+{
+	const struct ynode *payload;
+	const struct ty_alt *a = ty_variant_of(&ty_mem_policy, n, &payload);
+	if (!a || !payload)
+		return;
+	unsigned nodes = v->s->topo.numa_nodes;
+	const struct ynode *items[64];
+	size_t ni = 0;
+	if (payload->kind == YN_SEQ)
+		for (size_t i = 0; i < payload->n && ni < 64; i++)
+			items[ni++] = payload->items[i];
+	else
+		items[ni++] = payload;
+	for (size_t i = 0; i < ni; i++) {
+		int64_t node;
+		if (sval(items[i]) && parse_int(items[i]->str, &node) && node >= nodes)
+			diag_at(v->d, items[i], "mem_policy names NUMA node %lld but the topology has %u; expected nodes 0 to %u",
+				(long long)node, nodes, nodes - 1);
+	}
+}
+
+static void check_policy(struct vctx *v, const struct ynode *n)
+{
+	const struct ynode *p;
+	const struct ty_alt *a = ty_variant_of(&ty_sched_policy, n, &p);
+	if (!a || strcmp(a->name, "deadline") || !p)
+		return;
+	uint64_t rt, dl, per;
+	if (!field_dur(a->ty, p, "runtime", &rt) || !field_dur(a->ty, p, "deadline", &dl))
+		return;
+	if (rt > dl)
+		diag_at(v->d, p, "deadline runtime exceeds deadline; expected runtime <= deadline");
+	const struct ynode *pn = ynode_get(p, "period");
+	if (pn && field_dur(a->ty, p, "period", &per) && per && dl > per)
+		diag_at(v->d, pn, "deadline period is shorter than the deadline; expected deadline <= period (or period 0)");
+}
+
+/* ---- workspecs ------------------------------------------------------------ */
+
+static void check_work(struct vctx *v, const struct ynode *spec, const struct ty *t)
+{
+	const struct ynode *work = ynode_get(spec, "work");
+	const struct ynode *params = NULL;
+	const struct ty_alt *wt = work ? ty_variant_of(&ty_work, work, &params)
+				       : ty_alt(&ty_work, "spin_wait");
+	if (!wt)
+		return;
+	int64_t workers = 1;
+	const struct ynode *wn = ynode_get(spec, "workers");
+	if (!field_int(t, spec, "workers", &workers))
+		return;
+	long gs = worktype_group_size(wt, params);
+	if (gs > 1 && workers % gs)
+		diag_at(v->d, wn ? wn : spec, "%s needs workers in groups of %ld but workers is %lld; expected a multiple of %ld",
+			wt->name, gs, (long long)workers, gs);
+	const struct worktype_info *wi = wt->ext;
+	const struct ynode *clone = ynode_get(spec, "clone");
+	bool thread = sval(clone) && !strcmp(clone->str, "thread");
+	if (wi && (wi->flags & WT_FORK_ONLY) && thread)
+		diag_at(v->d, clone, "%s cannot run in thread clone mode; expected clone: fork", wt->name);
+	if (wi && (wi->flags & WT_THREAD_ONLY) && !thread)
+		diag_at(v->d, clone ? clone : spec, "%s runs only in thread clone mode; expected clone: thread", wt->name);
+	if (!strcmp(wt->name, "wake_chain")) {
+		const struct ynode *wake = ynode_get(params, "wake");
+		int64_t depth = 4;
+		field_int(wt->ty, params, "depth", &depth);
+		if (sval(wake) && !strcmp(wake->str, "pipe") && depth < 2)
+			diag_at(v->d, wake, "wake_chain over pipes needs depth >= 2; expected a larger depth");
+	}
+	if (!strcmp(wt->name, "smt_sibling_spin") && v->s->topo.threads < 2)
+		diag_warn_at(v->d, work, "smt_sibling_spin on a topology without SMT measures plain spinning");
+}
+
+static void check_workspec(struct vctx *v, const struct ynode *spec, const struct ty *t)
+{
+	if (!spec || spec->kind != YN_MAP)
+		return;
+	check_work(v, spec, t);
+	check_affinity(v, ynode_get(spec, "affinity"));
+	check_nodes(v, ynode_get(spec, "mem_policy"));
+	check_policy(v, ynode_get(spec, "policy"));
+}
+
+static void check_cgroup_def(struct vctx *v, const struct ynode *def)
+{
+	if (!def || def->kind != YN_MAP)
+		return;
+	cg_add(v, ynode_get(def, "name"));
+	check_cpuset(v, ynode_get(def, "cpuset"));
+	const struct ynode *works = seq(ynode_get(def, "works"));
+	if (works) {
+		for (const struct ty_field *f = ty_workspec.fields; f->key; f++) {
+			const struct ynode *k = ynode_key(def, f->key);
+			if (k)
+				diag_at(v->d, k, "'%s' given inline and a 'works' list in the same cgroup; expected workspec keys either inline or inside works",
+					f->key);
+		}
+		for (size_t i = 0; i < works->n; i++)
+			check_workspec(v, works->items[i], &ty_workspec);
+	} else {
+		check_workspec(v, def, &ty_cgroup_def);
+	}
+}
+
+/* ---- ops ------------------------------------------------------------------ */
+
+static const struct ynode *arg(const struct ynode *payload, const char *key,
+			       const struct ty_alt *a)
+{
+	if (!payload)
+		return NULL;
+	if (payload->kind == YN_SCALAR && a->ty && a->ty->shorthand &&
+	    !strcmp(a->ty->shorthand, key))
+		return payload;
+	return ynode_get(payload, key);
+}
+
+static void payload_ref(struct vctx *v, const struct ynode *n)
+{
+	const char *name = sval(n);
+	if (name && !def_find(&v->s->payloads, name))
+		diag_at(v->d, n, "payload '%s' is not defined; expected a name from 'payloads:'", name);
+}
+
+static void payload_started(struct vctx *v, const char *name)
+{
+	if (name && v->nrunning < ARRAY_SIZE(v->running))
+		v->running[v->nrunning++] = name;
+}
+
+static void payload_used(struct vctx *v, const struct ynode *n, const char *op)
+{
+	const char *name = sval(n);
+	if (!name || !def_find(&v->s->payloads, name))
+		return;
+	for (size_t i = 0; i < v->nrunning; i++)
+		if (!strcmp(v->running[i], name))
+			return;
+	diag_at(v->d, n, "%s of payload '%s', which is not running here; expected a run_payload of it earlier",
+		op, name);
+}
+
+static void check_op(struct vctx *v, const struct ynode *op)
+{
+	const struct ynode *p;
+	const struct ty_alt *a = ty_variant_of(&ty_op, op, &p);
+	if (!a)
+		return;
+	switch (a->code) {
+	case OPC_ADD_CGROUP:
+		cg_add(v, arg(p, "name", a));
+		break;
+	case OPC_REMOVE_CGROUP:
+		cg_remove(v, arg(p, "name", a));
+		break;
+	case OPC_SET_CPUSET:
+		cg_ref(v, arg(p, "cgroup", a), a->name);
+		check_cpuset(v, arg(p, "cpuset", a));
+		break;
+	case OPC_CLEAR_CPUSET:
+	case OPC_STOP_CGROUP:
+	case OPC_FREEZE:
+	case OPC_THAW:
+		cg_ref(v, arg(p, "name", a), a->name);
+		break;
+	case OPC_SWAP_CPUSETS:
+		cg_ref(v, arg(p, "a", a), a->name);
+		cg_ref(v, arg(p, "b", a), a->name);
+		break;
+	case OPC_MOVE_ALL_TASKS:
+		cg_ref(v, arg(p, "from", a), a->name);
+		cg_ref(v, arg(p, "to", a), a->name);
+		break;
+	case OPC_SPAWN:
+		cg_ref(v, arg(p, "cgroup", a), a->name);
+		check_workspec(v, p, a->ty);
+		break;
+	case OPC_SPAWN_HOST:
+		check_workspec(v, p, a->ty);
+		break;
+	case OPC_SET_AFFINITY:
+		cg_ref(v, arg(p, "cgroup", a), a->name);
+		check_affinity(v, arg(p, "affinity", a));
+		break;
+	case OPC_SET_WEIGHT:
+	case OPC_SET_CPU_MAX:
+	case OPC_CAPTURE_CGROUP_PROCS:
+		cg_ref(v, arg(p, "cgroup", a), a->name);
+		break;
+	case OPC_RUN_PAYLOAD:
+		payload_ref(v, arg(p, "payload", a));
+		cg_ref(v, arg(p, "cgroup", a), a->name);
+		payload_started(v, sval(arg(p, "payload", a)));
+		break;
+	case OPC_WAIT_PAYLOAD:
+	case OPC_KILL_PAYLOAD:
+		payload_ref(v, arg(p, "payload", a));
+		payload_used(v, arg(p, "payload", a), a->name);
+		break;
+	case OPC_DETACH_SCHEDULER:
+	case OPC_ATTACH_SCHEDULER:
+		if (!v->s->sched)
+			diag_at(v->d, op, "%s with the eevdf scheduler; expected a sched_ext scheduler under test",
+				a->name);
+		break;
+	}
+}
+
+static void check_ops(struct vctx *v, const struct ynode *ops)
+{
+	for (size_t i = 0; ops && ops->kind == YN_SEQ && i < ops->n; i++)
+		check_op(v, ops->items[i]);
+}
+
+/* ---- definitions ------------------------------------------------------------ */
+
+static void check_payload_defs(struct vctx *v)
+{
+	for (size_t i = 0; i < v->s->payloads.n; i++) {
+		const struct ynode *checks = seq(ynode_get(v->s->payloads.v[i].node, "checks"));
+		for (size_t k = 0; checks && k < checks->n; k++) {
+			const struct ynode *r = ynode_get(checks->items[k], "range");
+			double lo, hi;
+			const struct ynode *ln = ynode_get(r, "lo"), *hn = ynode_get(r, "hi");
+			if (sval(ln) && sval(hn) && parse_num(ln->str, &lo) &&
+			    parse_num(hn->str, &hi) && lo > hi)
+				diag_at(v->d, ln, "range check has lo %g > hi %g; expected lo must be <= hi", lo, hi);
+		}
+	}
+}
+
+static const struct ynode *flag_def(const struct ynode *sched, const char *name)
+{
+	const struct ynode *flags = seq(ynode_get(sched, "flags"));
+	for (size_t i = 0; flags && i < flags->n; i++) {
+		const char *n = sval(ynode_get(flags->items[i], "name"));
+		if (n && !strcmp(n, name))
+			return flags->items[i];
+	}
+	return NULL;
+}
+
+static void check_sched_def(struct vctx *v, const struct ynode *sched)
+{
+	const struct ynode *flags = seq(ynode_get(sched, "flags"));
+	for (size_t i = 0; flags && i < flags->n; i++) {
+		const struct ynode *req = seq(ynode_get(flags->items[i], "requires"));
+		for (size_t k = 0; req && k < req->n; k++)
+			if (sval(req->items[k]) && !flag_def(sched, req->items[k]->str))
+				diag_at(v->d, req->items[k], "flag requires '%s', which this scheduler does not define; expected one of its flags",
+					req->items[k]->str);
+	}
+	const struct ynode *topo = ynode_get(sched, "topology");
+	if (topo && topo->kind == YN_MAP) {
+		struct topology t = {1, 1, 2, 1};
+		int64_t x;
+		if (field_int(&ty_topology, topo, "numa_nodes", &x)) t.numa_nodes = (unsigned)x;
+		if (field_int(&ty_topology, topo, "llcs", &x)) t.llcs = (unsigned)x;
+		if (field_int(&ty_topology, topo, "cores", &x)) t.cores = (unsigned)x;
+		if (field_int(&ty_topology, topo, "threads", &x)) t.threads = (unsigned)x;
+		char why[256];
+		if (topo != ynode_get(v->s->root, "topology") && !topo_valid(&t, why, sizeof(why)))
+			diag_at(v->d, topo, "topology %s", why);
+	}
+}
+
+static void check_selected_flags(struct vctx *v)
+{
+	if (!v->s->sched)
+		return;
+	const struct ynode *ref = ynode_get(v->s->root, "scheduler");
+	const struct ynode *sel = seq(ynode_get(ref, "flags"));
+	const char *names[64];
+	const struct ynode *at[64];
+	size_t n = 0;
+	if (v->s->flags) {
+		for (size_t i = 0; v->s->flags[i] && n < 64; i++)
+			names[n] = v->s->flags[i], at[n++] = NULL;
+	} else {
+		for (size_t i = 0; sel && i < sel->n && n < 64; i++)
+			if (sval(sel->items[i]))
+				names[n] = sel->items[i]->str, at[n++] = sel->items[i];
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct ynode *fd = flag_def(v->s->sched, names[i]);
+		if (!fd) {
+			if (at[i])
+				diag_at(v->d, at[i], "scheduler '%s' has no flag '%s'; expected one of its defined flags",
+					v->s->sched_name, names[i]);
+			else
+				diag_add(v->d, DIAG_ERROR, v->s->path, 0, 0,
+					 "scheduler '%s' has no flag '%s' (from --flags); expected one of its defined flags",
+					 v->s->sched_name, names[i]);
+			continue;
+		}
+		const struct ynode *req = seq(ynode_get(fd, "requires"));
+		for (size_t k = 0; req && k < req->n; k++) {
+			const char *r = sval(req->items[k]);
+			bool found = false;
+			for (size_t j = 0; r && j < n; j++)
+				found |= !strcmp(names[j], r);
+			if (r && !found) {
+				if (at[i])
+					diag_at(v->d, at[i], "flag '%s' requires flag '%s', which is not selected; expected both in flags",
+						names[i], r);
+				else
+					diag_add(v->d, DIAG_ERROR, v->s->path, 0, 0,
+						 "flag '%s' requires flag '%s', which is not selected; expected both in --flags",
+						 names[i], r);
+			}
+		}
+	}
+}
+
+/* ---- claims ------------------------------------------------------------------ */
+
+static void check_claims(struct vctx *v, const struct ynode *claims)
+{
+	if (!claims || claims->kind != YN_MAP)
+		return;
+	const struct ynode *cgs = ynode_get(claims, "cgroups");
+	for (size_t i = 0; cgs && cgs->kind == YN_MAP && i < cgs->n; i++)
+		if (!ever_has(v, cgs->keys[i]->str))
+			diag_at(v->d, cgs->keys[i], "claims for cgroup '%s', which the scenario never creates; expected a cgroup name it defines",
+				cgs->keys[i]->str);
+	const struct ynode *ms = seq(ynode_get(claims, "metrics"));
+	for (size_t i = 0; ms && i < ms->n; i++) {
+		const struct ynode *m = ms->items[i];
+		if (m->kind != YN_MAP)
+			continue;
+		int cmp = 0;
+		static const char *const cmps[] = {"at_least", "at_most", "between", "is_finite"};
+		for (size_t k = 0; k < ARRAY_SIZE(cmps); k++)
+			cmp += ynode_key(m, cmps[k]) != NULL;
+		if (cmp != 1)
+			diag_at(v->d, m, "metric claim has %d comparisons; expected exactly one of at_least, at_most, between, is_finite",
+				cmp);
+		const struct ynode *cg = ynode_get(m, "cgroup");
+		if (sval(cg) && !ever_has(v, cg->str))
+			diag_at(v->d, cg, "metric claim on cgroup '%s', which the scenario never creates; expected a cgroup name it defines",
+				cg->str);
+		const struct ynode *st = ynode_get(m, "step");
+		int64_t si;
+		if (sval(st) && parse_int(st->str, &si) && (size_t)si > v->nsteps)
+			diag_at(v->d, st, "metric claim on step %lld but the scenario has %zu steps; expected 1 to %zu",
+				(long long)si, v->nsteps, v->nsteps);
+		const struct ynode *bt = seq(ynode_get(m, "between"));
+		double lo, hi;
+		if (bt && bt->n == 2 && sval(bt->items[0]) && sval(bt->items[1]) &&
+		    parse_num(bt->items[0]->str, &lo) && parse_num(bt->items[1]->str, &hi) && lo > hi)
+			diag_at(v->d, bt, "between [%g, %g] is empty; expected lo <= hi", lo, hi);
+	}
+}
+
+static void check_hold(struct vctx *v, const struct ynode *step)
+{
+	const struct ynode *hold = ynode_get(step, "hold"), *p;
+	const struct ty_alt *a = ty_variant_of(&ty_hold, hold, &p);
+	const struct ynode *ops = seq(ynode_get(step, "ops"));
+	if (a && !strcmp(a->name, "loop") && (!ops || !ops->n))
+		diag_at(v->d, hold, "loop hold on a step without ops; expected ops to repeat");
+}
+
+void scenario_validate(struct scenario *s, struct diag *d)
+{
+	struct vctx *v = xcalloc(1, sizeof(*v));
+	v->s = s;
+	v->d = d;
+	const struct ynode *root = s->root;
+	const struct ynode *steps = seq(ynode_get(root, "steps"));
+	v->nsteps = steps ? steps->n : 0;
+
+	check_payload_defs(v);
+	for (size_t i = 0; i < s->scheds.n; i++)
+		check_sched_def(v, s->scheds.v[i].node);
+	check_selected_flags(v);
+
+	const struct ynode *bd = ynode_get(root, "backdrop");
+	const struct ynode *cgs = seq(ynode_get(bd, "cgroups"));
+	for (size_t i = 0; cgs && i < cgs->n; i++)
+		check_cgroup_def(v, cgs->items[i]);
+	check_ops(v, ynode_get(bd, "ops"));
+	const struct ynode *bp = seq(ynode_get(bd, "payloads"));
+	for (size_t i = 0; bp && i < bp->n; i++) {
+		const struct ynode *it = bp->items[i];
+		const struct ynode *pn = it->kind == YN_SCALAR ? it : ynode_get(it, "payload");
+		payload_ref(v, pn);
+		cg_ref(v, ynode_get(it, "cgroup"), "backdrop payload");
+	}
+	v->in_step = true;
+	for (size_t i = 0; steps && i < steps->n; i++) {
+		const struct ynode *st = steps->items[i];
+		check_ops(v, ynode_get(st, "ops"));
+		const struct ynode *scg = seq(ynode_get(st, "cgroups"));
+		for (size_t k = 0; scg && k < scg->n; k++)
+			check_cgroup_def(v, scg->items[k]);
+		check_hold(v, st);
+		end_step(v);
+		v->nrunning = 0;
+	}
+	for (size_t i = 0; steps && i < steps->n; i++)
+		check_claims(v, ynode_get(steps->items[i], "claims"));
+	check_claims(v, ynode_get(root, "claims"));
+	if (s->sched)
+		check_claims(v, ynode_get(s->sched, "claims"));
+	free(v);
+}
+
+/* ---- shared with lowering -------------------------------------------------- */
+
+bool spec_resolve(const struct topology *t, const struct ynode *spec,
+		  struct cpuset *out, char *why, size_t whylen)
+{
+	const struct ynode *p;
+	const struct ty_alt *a = ty_variant_of(&ty_cpuset_spec, spec, &p);
+	struct cpuset_spec cs = {0};
+	why[0] = 0;
+	if (!a) {
+		/* affinity kinds reuse llc/numa/cpus */
+		a = ty_variant_of(&ty_affinity, spec, &p);
+		if (!a)
+			return false;
+	}
+	int64_t x;
+	if (!strcmp(a->name, "all")) {
+		cs.kind = CS_ALL;
+	} else if (!strcmp(a->name, "llc") || !strcmp(a->name, "numa")) {
+		if (!sval(p) || !parse_int(p->str, &x))
+			return false;
+		cs.kind = a->name[0] == 'l' ? CS_LLC : CS_NUMA;
+		cs.index = x;
+	} else if (!strcmp(a->name, "range")) {
+		if (!seq(p) || p->n != 2 || !sval(p->items[0]) || !sval(p->items[1]) ||
+		    !parse_frac(p->items[0]->str, &cs.from) || !parse_frac(p->items[1]->str, &cs.to))
+			return false;
+		cs.kind = CS_RANGE;
+	} else if (!strcmp(a->name, "disjoint") || !strcmp(a->name, "overlap")) {
+		cs.kind = a->name[0] == 'd' ? CS_DISJOINT : CS_OVERLAP;
+		if (!field_int(a->ty, p, "index", &cs.index) || !field_int(a->ty, p, "of", &cs.of))
+			return false;
+		if (cs.kind == CS_OVERLAP && !field_num(a->ty, p, "frac", &cs.frac))
+			return false;
+	} else if (!strcmp(a->name, "cpus")) {
+		cs.kind = CS_CPUS;
+		if (sval(p)) {
+			if (!cpuset_parse(p->str, &cs.cpus)) {
+				snprintf(why, whylen, "lists CPUs beyond %d", KT_MAX_CPUS - 1);
+				return false;
+			}
+		} else if (seq(p)) {
+			for (size_t i = 0; i < p->n; i++) {
+				if (!sval(p->items[i]) || !parse_int(p->items[i]->str, &x) || x < 0)
+					return false;
+				if (x >= KT_MAX_CPUS) {
+					snprintf(why, whylen, "names CPU %lld; expected CPUs below %u",
+						 (long long)x, topo_ncpus(t));
+					return false;
+				}
+				cpuset_set(&cs.cpus, (unsigned)x);
+			}
+		} else {
+			return false;
+		}
+	} else {
+		return false;
+	}
+	return cpuset_resolve(t, &cs, out, why, whylen);
+}

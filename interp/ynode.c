@@ -1,0 +1,359 @@
+/* ynode: libyaml events -> marked tree, with duplicate-key detection,
+ * YAML merge keys and a bound on alias expansion. */
+#include "ynode.h"
+#include "diag.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <yaml.h>
+
+struct anchor {
+	char *name;
+	struct ynode *node;
+	size_t weight;
+	struct anchor *next;
+};
+
+struct builder {
+	struct arena *a;
+	const char *file;
+	struct diag *d;
+	yaml_parser_t p;
+	struct anchor *anchors;
+	size_t weight;		/* nodes visited counting alias expansion */
+	int depth;
+	bool failed;
+};
+
+#define YNODE_MAX_DEPTH 64
+
+static struct ynode *new_node(struct builder *b, enum ynode_kind k,
+			      yaml_mark_t m)
+{
+	struct ynode *n = arena_alloc(b->a, sizeof(*n));
+	n->kind = k;
+	n->file = b->file;
+	n->line = (int)m.line + 1;
+	n->col = (int)m.column + 1;
+	return n;
+}
+
+static void push(struct builder *b, struct ynode ***arr, size_t *n,
+		 size_t *cap, struct ynode *x)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 4;
+		struct ynode **na = arena_alloc(b->a, nc * sizeof(*na));
+		if (*n)
+			memcpy(na, *arr, *n * sizeof(*na));
+		*arr = na;
+		*cap = nc;
+	}
+	(*arr)[(*n)++] = x;
+}
+
+static bool next_event(struct builder *b, yaml_event_t *ev)
+{
+	if (!yaml_parser_parse(&b->p, ev)) {
+		const char *ctx = b->p.context ? b->p.context : "";
+		diag_add(b->d, DIAG_ERROR, b->file,
+			 (int)b->p.problem_mark.line + 1,
+			 (int)b->p.problem_mark.column + 1,
+			 "YAML syntax error: %s%s%s; expected well-formed YAML",
+			 b->p.problem ? b->p.problem : "unknown problem",
+			 *ctx ? " " : "", ctx);
+		b->failed = true;
+		return false;
+	}
+	return true;
+}
+
+static void remember_anchor(struct builder *b, const yaml_char_t *anchor,
+			    struct ynode *n, size_t weight)
+{
+	if (!anchor)
+		return;
+	struct anchor *an = arena_alloc(b->a, sizeof(*an));
+	an->name = arena_strdup(b->a, (const char *)anchor);
+	an->node = n;
+	an->weight = weight;
+	an->next = b->anchors;
+	b->anchors = an;
+}
+
+static struct ynode *build(struct builder *b, yaml_event_t *ev, size_t *weight);
+
+static bool add_weight(struct builder *b, size_t w, yaml_mark_t m)
+{
+	b->weight += w;
+	if (b->weight > YNODE_MAX_WEIGHT) {
+		if (!b->failed)
+			diag_add(b->d, DIAG_ERROR, b->file, (int)m.line + 1,
+				 (int)m.column + 1,
+				 "document expands to more than %d nodes through aliases; expected a scenario of reasonable size",
+				 YNODE_MAX_WEIGHT);
+		b->failed = true;
+		return false;
+	}
+	return true;
+}
+
+/* Merge key: copy pairs of src (a map) not already present in dst. */
+static void merge_into(struct builder *b, struct ynode *dst, size_t *cap,
+		       struct ynode *src, struct ynode *at)
+{
+	if (src->kind == YN_SEQ) {
+		for (size_t i = 0; i < src->n; i++)
+			merge_into(b, dst, cap, src->items[i], at);
+		return;
+	}
+	if (src->kind != YN_MAP) {
+		diag_at(b->d, at, "merge key '<<' needs a mapping or a list of mappings; expected '<<: *anchor'");
+		return;
+	}
+	for (size_t i = 0; i < src->n; i++) {
+		if (ynode_key(dst, src->keys[i]->str))
+			continue;
+		size_t kcap = *cap, vcap = *cap, kn = dst->n, vn = dst->n;
+		push(b, &dst->keys, &kn, &kcap, src->keys[i]);
+		push(b, &dst->items, &vn, &vcap, src->items[i]);
+		dst->n = kn;
+		*cap = kcap;
+	}
+}
+
+static struct ynode *build_seq(struct builder *b, yaml_event_t *start, size_t *weight)
+{
+	struct ynode *n = new_node(b, YN_SEQ, start->start_mark);
+	yaml_char_t *anchor = start->data.sequence_start.anchor;
+	char *aname = anchor ? arena_strdup(b->a, (char *)anchor) : NULL;
+	size_t cap = 0, w = 1;
+	for (;;) {
+		yaml_event_t ev;
+		if (!next_event(b, &ev))
+			return NULL;
+		if (ev.type == YAML_SEQUENCE_END_EVENT) {
+			yaml_event_delete(&ev);
+			break;
+		}
+		size_t cw = 0;
+		struct ynode *c = build(b, &ev, &cw);
+		yaml_event_delete(&ev);
+		if (!c)
+			return NULL;
+		w += cw;
+		push(b, &n->items, &n->n, &cap, c);
+	}
+	remember_anchor(b, (yaml_char_t *)aname, n, w);
+	*weight = w;
+	return n;
+}
+
+static struct ynode *build_map(struct builder *b, yaml_event_t *start, size_t *weight)
+{
+	struct ynode *n = new_node(b, YN_MAP, start->start_mark);
+	yaml_char_t *anchor = start->data.mapping_start.anchor;
+	char *aname = anchor ? arena_strdup(b->a, (char *)anchor) : NULL;
+	size_t cap = 0, w = 1;
+	struct ynode *merges[8];
+	size_t nmerges = 0;
+	for (;;) {
+		yaml_event_t ev;
+		if (!next_event(b, &ev))
+			return NULL;
+		if (ev.type == YAML_MAPPING_END_EVENT) {
+			yaml_event_delete(&ev);
+			break;
+		}
+		size_t kw = 0, vw = 0;
+		struct ynode *k = build(b, &ev, &kw);
+		yaml_event_delete(&ev);
+		if (!k)
+			return NULL;
+		if (!next_event(b, &ev))
+			return NULL;
+		struct ynode *v = build(b, &ev, &vw);
+		yaml_event_delete(&ev);
+		if (!v)
+			return NULL;
+		w += kw + vw;
+		if (k->kind != YN_SCALAR) {
+			diag_at(b->d, k, "mapping key is a %s; expected a plain text key",
+				ynode_kind_name(k));
+			continue;
+		}
+		if (k->plain && strcmp(k->str, "<<") == 0) {
+			if (nmerges < ARRAY_SIZE(merges))
+				merges[nmerges++] = v;
+			else
+				diag_at(b->d, k, "too many merge keys; expected at most 8");
+			continue;
+		}
+		struct ynode *prev = ynode_key(n, k->str);
+		if (prev) {
+			diag_at(b->d, k, "duplicate key '%s' (first at line %d); expected each key once per mapping",
+				k->str, prev->line);
+			continue;
+		}
+		size_t kcap = cap, vcap = cap, kn = n->n, vn = n->n;
+		push(b, &n->keys, &kn, &kcap, k);
+		push(b, &n->items, &vn, &vcap, v);
+		n->n = kn;
+		cap = kcap;
+	}
+	for (size_t i = 0; i < nmerges; i++)
+		merge_into(b, n, &cap, merges[i], merges[i]);
+	remember_anchor(b, (yaml_char_t *)aname, n, w);
+	*weight = w;
+	return n;
+}
+
+static struct ynode *build(struct builder *b, yaml_event_t *ev, size_t *weight)
+{
+	if (!add_weight(b, 1, ev->start_mark))
+		return NULL;
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT: {
+		struct ynode *n = new_node(b, YN_SCALAR, ev->start_mark);
+		n->str = arena_strndup(b->a, (const char *)ev->data.scalar.value,
+				       ev->data.scalar.length);
+		if (strlen(n->str) != ev->data.scalar.length) {
+			diag_at(b->d, n, "text contains a NUL character; expected printable text");
+			n->str[0] = 0;
+		}
+		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+		remember_anchor(b, ev->data.scalar.anchor, n, 1);
+		*weight = 1;
+		return n;
+	}
+	case YAML_ALIAS_EVENT: {
+		for (struct anchor *an = b->anchors; an; an = an->next) {
+			if (strcmp(an->name, (char *)ev->data.alias.anchor) == 0) {
+				if (!add_weight(b, an->weight, ev->start_mark))
+					return NULL;
+				*weight = an->weight;
+				return an->node;
+			}
+		}
+		diag_add(b->d, DIAG_ERROR, b->file, (int)ev->start_mark.line + 1,
+			 (int)ev->start_mark.column + 1,
+			 "alias '*%s' refers to no anchor defined before it; expected '&%s' earlier in the file",
+			 ev->data.alias.anchor, ev->data.alias.anchor);
+		b->failed = true;
+		return NULL;
+	}
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT: {
+		if (++b->depth > YNODE_MAX_DEPTH) {
+			diag_add(b->d, DIAG_ERROR, b->file, (int)ev->start_mark.line + 1,
+				 (int)ev->start_mark.column + 1,
+				 "nesting deeper than %d levels; expected a shallower document",
+				 YNODE_MAX_DEPTH);
+			b->failed = true;
+			return NULL;
+		}
+		struct ynode *n = ev->type == YAML_SEQUENCE_START_EVENT
+					  ? build_seq(b, ev, weight)
+					  : build_map(b, ev, weight);
+		b->depth--;
+		return n;
+	}
+	default:
+		diag_add(b->d, DIAG_ERROR, b->file, (int)ev->start_mark.line + 1,
+			 (int)ev->start_mark.column + 1,
+			 "unexpected YAML structure; expected a value");
+		b->failed = true;
+		return NULL;
+	}
+}
+
+struct ynode *ynode_parse(struct arena *a, const char *file, const char *buf,
+			  size_t len, struct diag *d)
+{
+	struct builder b = {.a = a, .file = file, .d = d};
+	struct ynode *root = NULL;
+	yaml_event_t ev;
+	size_t before = d->errors;
+
+	yaml_parser_initialize(&b.p);
+	yaml_parser_set_input_string(&b.p, (const unsigned char *)buf, len);
+	bool in_doc = false, done = false;
+	while (!done && next_event(&b, &ev)) {
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (root) {
+				diag_add(d, DIAG_ERROR, file, (int)ev.start_mark.line + 1,
+					 (int)ev.start_mark.column + 1,
+					 "a second YAML document; expected one scenario per file");
+				done = true;
+			}
+			in_doc = true;
+			break;
+		case YAML_DOCUMENT_END_EVENT:
+			in_doc = false;
+			break;
+		case YAML_STREAM_START_EVENT:
+			break;
+		default:
+			if (in_doc && !root) {
+				size_t w = 0;
+				root = build(&b, &ev, &w);
+				if (!root)
+					done = true;
+			}
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&b.p);
+	if (d->errors > before)
+		return NULL;
+	if (!root)
+		diag_add(d, DIAG_ERROR, file, 1, 1, "empty document; expected a mapping with the scenario's keys");
+	return root;
+}
+
+struct ynode *ynode_key(const struct ynode *map, const char *key)
+{
+	if (!map || map->kind != YN_MAP)
+		return NULL;
+	for (size_t i = 0; i < map->n; i++)
+		if (strcmp(map->keys[i]->str, key) == 0)
+			return map->keys[i];
+	return NULL;
+}
+
+struct ynode *ynode_get(const struct ynode *map, const char *key)
+{
+	if (!map || map->kind != YN_MAP)
+		return NULL;
+	for (size_t i = 0; i < map->n; i++)
+		if (strcmp(map->keys[i]->str, key) == 0)
+			return map->items[i];
+	return NULL;
+}
+
+bool ynode_is_null(const struct ynode *n)
+{
+	return n && n->kind == YN_SCALAR && n->plain &&
+	       (!*n->str || !strcmp(n->str, "~") || !strcmp(n->str, "null") ||
+		!strcmp(n->str, "Null") || !strcmp(n->str, "NULL"));
+}
+
+const char *ynode_kind_name(const struct ynode *n)
+{
+	if (!n)
+		return "nothing";
+	switch (n->kind) {
+	case YN_SCALAR:
+		return ynode_is_null(n) ? "null" : "scalar";
+	case YN_SEQ:
+		return "list";
+	case YN_MAP:
+		return "mapping";
+	}
+	return "?";
+}

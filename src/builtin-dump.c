@@ -1,0 +1,95 @@
+/* builtin-dump: `ktstr dump FILE.yaml|FILE.ktbc [-o OUT.ktbc]` lowers a
+ * scenario (or decodes a program) and prints the disassembly; -o also
+ * writes the bytecode. */
+#include "builtin.h"
+#include "disasm.h"
+#include "scenario.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_INPUT (64u << 20)
+
+static int write_out(const char *path, const uint8_t *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f)) {
+		fprintf(stderr, "ktstr: cannot write %s: %s\n", path, strerror(errno));
+		return KT_EXIT_INFRA;
+	}
+	return KT_EXIT_PASS;
+}
+
+/* Load FILE (YAML or .ktbc) into a program; prints errors. */
+int load_program(const char *path, struct kb_program *p, const struct load_opts *lo)
+{
+	size_t len;
+	char *buf = read_file(path, &len, MAX_INPUT);
+	if (!buf) {
+		fprintf(stderr, "%s: error: cannot read: %s\n", path, strerror(errno));
+		return KT_EXIT_USAGE;
+	}
+	if (kb_is_bytecode((uint8_t *)buf, len)) {
+		char err[256];
+		bool ok = kb_decode((uint8_t *)buf, len, p, err, sizeof(err));
+		free(buf);
+		if (!ok) {
+			fprintf(stderr, "%s: error: invalid bytecode: %s\n", path, err);
+			return KT_EXIT_USAGE;
+		}
+		return KT_EXIT_PASS;
+	}
+	struct scenario s;
+	struct diag d = {0};
+	bool ok = scenario_load_buf(&s, path, buf, len, lo, &d);
+	free(buf);
+	diag_print(&d, stderr);
+	diag_free(&d);
+	if (ok)
+		scenario_lower(&s, p);
+	scenario_free(&s);
+	return ok ? KT_EXIT_PASS : KT_EXIT_USAGE;
+}
+
+int cmd_dump(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"quiet", no_argument, NULL, 'q'},
+		{0},
+	};
+	const char *out = NULL;
+	bool quiet = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:q", opts, NULL)) != -1) {
+		if (c == 'o')
+			out = optarg;
+		else if (c == 'q')
+			quiet = true;
+		else
+			return usage_error("dump", "bad option");
+	}
+	if (optind != argc - 1)
+		return usage_error("dump", "expected exactly one file");
+	struct kb_program p;
+	int rc = load_program(argv[optind], &p, NULL);
+	if (rc)
+		return rc;
+	if (out) {
+		size_t len;
+		uint8_t *bc = kb_encode(&p, &len);
+		rc = write_out(out, bc, len);
+		free(bc);
+	}
+	if (!quiet) {
+		struct strbuf sb = {0};
+		kb_disasm(&p, &sb);
+		fputs(sb.buf, stdout);
+		sb_free(&sb);
+	}
+	kb_free(&p);
+	return rc;
+}

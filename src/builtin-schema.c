@@ -1,0 +1,44 @@
+/* builtin-schema: prints the JSON Schema of the scenario format, or with
+ * --man the generated reference section of ktstr-scenario(5).  Both come
+ * from the same ty tables the validator uses; schema/ and man/ hold the
+ * committed copies and `make update-generated` refreshes them. */
+#include "builtin.h"
+#include "bytecode.h"
+#include "vocab.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void man_opcodes(struct strbuf *o)
+{
+	sb_puts(o, ".SS Bytecode instructions\n");
+	for (unsigned i = 0; i < OPC__COUNT; i++) {
+		sb_printf(o, ".TP\n.B %s\n", kb_opcode_name(i));
+		for (const char *s = kb_opcode_doc(i); *s; s++)
+			if (*s == '-')
+				sb_puts(o, "\\-");
+			else
+				sb_putc(o, *s);
+		sb_putc(o, '\n');
+	}
+}
+
+int cmd_schema(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "--man")) {
+		struct strbuf sb = {0};
+		ty_man_reference(&ty_scenario, &sb);
+		ty_man_reference(&ty_include_file, &sb);
+		man_opcodes(&sb);
+		fputs(sb.buf, stdout);
+		sb_free(&sb);
+		return KT_EXIT_PASS;
+	}
+	if (argc > 1)
+		return usage_error("schema", "unknown option '%s'", argv[1]);
+	char *s = ty_json_schema(&ty_scenario, "ktstr scenario");
+	puts(s);
+	free(s);
+	return KT_EXIT_PASS;
+}

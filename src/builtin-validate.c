@@ -1,0 +1,81 @@
+/* builtin-validate: `ktstr validate FILE...` (also `ktstr --validate`).
+ * Quiet on success unless -v; every error of every file is printed as
+ * file:line:col; --format=json emits one JSON document for tools. */
+#include "builtin.h"
+#include "scenario.h"
+
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+int cmd_validate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"verbose", no_argument, NULL, 'v'},
+		{"format", required_argument, NULL, 'f'},
+		{"scheduler", required_argument, NULL, 's'},
+		{0},
+	};
+	bool verbose = false, json = false;
+	struct load_opts lo = {0};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			verbose = true;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				json = true;
+			else if (strcmp(optarg, "text"))
+				return usage_error("validate", "unknown format '%s'; expected text or json", optarg);
+			break;
+		case 's':
+			lo.scheduler = optarg;
+			break;
+		default:
+			return usage_error("validate", "bad option");
+		}
+	}
+	if (optind >= argc)
+		return usage_error("validate", "no file given");
+
+	cJSON *top = json ? cJSON_CreateObject() : NULL;
+	cJSON *files = json ? cJSON_AddArrayToObject(top, "files") : NULL;
+	size_t bad = 0;
+	for (int i = optind; i < argc; i++) {
+		struct scenario s;
+		struct diag d = {0};
+		bool ok = scenario_load(&s, argv[i], &lo, &d);
+		if (json) {
+			cJSON *f = cJSON_CreateObject();
+			cJSON_AddStringToObject(f, "file", argv[i]);
+			cJSON_AddBoolToObject(f, "valid", ok);
+			diag_to_json(&d, cJSON_AddArrayToObject(f, "diagnostics"));
+			cJSON_AddItemToArray(files, f);
+		} else {
+			diag_print(&d, stderr);
+			if (ok && verbose) {
+				char topo[64];
+				topo_format(&s.topo, topo, sizeof(topo));
+				printf("%s: ok (%s, topology %s, scheduler %s)\n", argv[i], s.name,
+				       topo, s.sched_name);
+			}
+		}
+		bad += !ok;
+		diag_free(&d);
+		scenario_free(&s);
+	}
+	if (json) {
+		cJSON_AddBoolToObject(top, "valid", bad == 0);
+		char *out = cJSON_Print(top);
+		puts(out);
+		cJSON_free(out);
+		cJSON_Delete(top);
+	} else if (bad && argc - optind > 1) {
+		fprintf(stderr, "ktstr: %zu of %d files invalid\n", bad, argc - optind);
+	}
+	return bad ? KT_EXIT_USAGE : KT_EXIT_PASS;
+}

@@ -1,0 +1,39 @@
+/* builtin: the subcommands of ktstr, one file each (builtin-*.c), and the
+ * one table in main.c that names them.  Every command returns an exit
+ * status from enum kt_exit. */
+#ifndef KTSTR_BUILTIN_H
+#define KTSTR_BUILTIN_H
+
+enum kt_exit {
+	KT_EXIT_PASS = 0,	/* pass or skip */
+	KT_EXIT_FAIL = 1,	/* a claim did not hold */
+	KT_EXIT_USAGE = 2,	/* invalid input or usage */
+	KT_EXIT_INFRA = 3,	/* the harness could not run it */
+};
+
+struct builtin {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+	const char *summary;
+};
+
+int cmd_run(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_schema(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+
+struct kb_program;
+struct load_opts;
+/* Load FILE (a YAML scenario or a .ktbc program) into p; prints errors
+ * and returns an exit status. */
+int load_program(const char *path, struct kb_program *p, const struct load_opts *lo);
+
+extern const struct builtin builtins[];
+const struct builtin *builtin_find(const char *name);
+/* Print "usage: ..." for a command to stderr and return KT_EXIT_USAGE. */
+int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

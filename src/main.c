@@ -1,0 +1,89 @@
+/* main: ktstr's entry point and command table.  `ktstr FILE.yaml` is
+ * shorthand for `ktstr run FILE.yaml`; `ktstr --validate` for
+ * `ktstr validate`. */
+#include "builtin.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const struct builtin builtins[] = {
+	{"run", cmd_run, "run [--scheduler NAME] [--flags a,b] FILE.yaml...",
+	 "run scenarios and print a verdict"},
+	{"validate", cmd_validate, "validate [-v] [--format=text|json] FILE...",
+	 "check scenario files without running them"},
+	{"dump", cmd_dump, "dump [-o OUT.ktbc] FILE.yaml|FILE.ktbc",
+	 "lower a scenario and print its bytecode (or write it)"},
+	{"list", cmd_list, "list [DIR]", "list the scenario catalog"},
+	{"schema", cmd_schema, "schema [--man]",
+	 "print the JSON Schema of the format (or its man reference)"},
+	{"help", cmd_help, "help [COMMAND]", "show help"},
+	{0},
+};
+
+const struct builtin *builtin_find(const char *name)
+{
+	for (const struct builtin *b = builtins; b->name; b++)
+		if (!strcmp(b->name, name))
+			return b;
+	return NULL;
+}
+
+int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("ktstr: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	const struct builtin *b = cmd ? builtin_find(cmd) : NULL;
+	if (b)
+		fprintf(stderr, "usage: ktstr %s\n", b->usage);
+	else
+		fputs("usage: ktstr [COMMAND] [ARGS]; see 'ktstr help'\n", stderr);
+	return KT_EXIT_USAGE;
+}
+
+int cmd_help(int argc, char **argv)
+{
+	if (argc > 1) {
+		const struct builtin *b = builtin_find(argv[1]);
+		if (!b)
+			return usage_error(NULL, "no command '%s'", argv[1]);
+		printf("usage: ktstr %s\n\n%s\n", b->usage, b->summary);
+		return KT_EXIT_PASS;
+	}
+	puts("usage: ktstr [COMMAND] [ARGS]\n"
+	     "       ktstr FILE.yaml...        (same as: ktstr run FILE.yaml...)\n"
+	     "       ktstr --validate FILE...  (same as: ktstr validate FILE...)\n\n"
+	     "commands:");
+	for (const struct builtin *b = builtins; b->name; b++)
+		printf("  %-10s %s\n", b->name, b->summary);
+	puts("\nexit status: 0 pass or skip, 1 fail, 2 invalid input or usage, 3 infrastructure error\n"
+	     "see ktstr(1) and ktstr-scenario(5)");
+	return KT_EXIT_PASS;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error(NULL, "no command or scenario given");
+	const char *a = argv[1];
+	if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+		return cmd_help(1, argv);
+	if (!strcmp(a, "--version")) {
+		puts("ktstr " PACKAGE_VERSION);
+		return KT_EXIT_PASS;
+	}
+	if (!strcmp(a, "--validate")) {
+		argv[1] = (char *)"validate";
+		return cmd_validate(argc - 1, argv + 1);
+	}
+	const struct builtin *b = builtin_find(a);
+	if (b)
+		return b->fn(argc - 1, argv + 1);
+	if (a[0] == '-' || strchr(a, '.') || strchr(a, '/'))
+		return cmd_run(argc, argv);	/* argv[0] stands in for "run" */
+	return usage_error(NULL, "unknown command '%s'", a);
+}
