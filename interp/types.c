@@ -158,7 +158,7 @@ int parse_cpulist(const char *s, uint64_t *mask, int max_cpu)
 				count++;
 			mask[c / 64] |= 1ull << (c % 64);
 		}
-		if (*p == ',')
+		if (*p == ',' && p[1])
 			p++;
 		else if (*p)
 			return -1;

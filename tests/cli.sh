@@ -1,0 +1,85 @@
+#!/bin/bash
+# CLI tests: exit codes, quiet success, file:line:col errors, JSON output,
+# dump/ktbc round trip, list.  Run by `make check` (KTSTR, SRCDIR set) or
+# by hand from the repository root.
+set -u
+KTSTR=${KTSTR:-./ktstr}
+SRCDIR=${SRCDIR:-.}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); echo "ok: $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
+expect_rc() { # name want cmd...
+	local name=$1 want=$2; shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [[ $rc == "$want" ]]; then ok "$name"; else bad "$name (exit $rc, want $want)"; sed 's/^/  | /' "$tmp/err" | head -5; fi
+}
+
+cd "$SRCDIR"
+
+expect_rc "validate catalog exits 0" 0 "$KTSTR" validate scenarios/*.yaml
+[[ ! -s $tmp/out && ! -s $tmp/err ]] && ok "validate is quiet on success" || bad "validate printed on success"
+expect_rc "--validate alias" 0 "$KTSTR" --validate scenarios/fanout.yaml
+expect_rc "validate -v" 0 "$KTSTR" validate -v scenarios/fanout.yaml
+grep -q "fanout.yaml: ok" "$tmp/out" && ok "-v reports ok" || bad "-v reports ok"
+
+cat >"$tmp/three.yaml" <<'Y'
+duration: 2 s
+backdrop:
+  cgroups:
+    - name: a
+      wokers: 4
+steps:
+  - ops:
+      - stop_cgroup: ghost
+Y
+expect_rc "three mistakes exit 2" 2 "$KTSTR" validate "$tmp/three.yaml"
+n=$(grep -cE "^$tmp/three.yaml:[0-9]+:[0-9]+: error: .*; " "$tmp/err")
+[[ $n == 3 ]] && ok "three mistakes give three file:line:col lines" || { bad "three lines (got $n)"; cat "$tmp/err"; }
+grep -q "three.yaml:5:7: error: unknown key 'wokers'" "$tmp/err" && ok "unknown key located" || bad "unknown key located"
+
+expect_rc "json format exit 2" 2 "$KTSTR" validate --format=json "$tmp/three.yaml"
+python3 - "$tmp/out" <<'P' && ok "json output parses with 3 diagnostics" || bad "json output"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["valid"] is False
+f = d["files"][0]
+assert len(f["diagnostics"]) == 3 and all(x["line"] > 0 for x in f["diagnostics"])
+P
+expect_rc "bad format option" 2 "$KTSTR" validate --format=xml scenarios/fanout.yaml
+expect_rc "missing file" 2 "$KTSTR" validate "$tmp/nope.yaml"
+grep -q "cannot read" "$tmp/err" && ok "missing file explained" || bad "missing file explained"
+expect_rc "unknown command" 2 "$KTSTR" frobnicate
+expect_rc "no args" 2 "$KTSTR"
+expect_rc "help" 0 "$KTSTR" help
+
+expect_rc "dump yaml" 0 "$KTSTR" dump scenarios/fanout.yaml
+grep -q 'spawn cgroup="storm_a"' "$tmp/out" && ok "dump shows spawn" || bad "dump shows spawn"
+cp "$tmp/out" "$tmp/dump1"
+expect_rc "dump -o" 0 "$KTSTR" dump -q -o "$tmp/f.ktbc" scenarios/fanout.yaml
+expect_rc "dump ktbc" 0 "$KTSTR" dump "$tmp/f.ktbc"
+diff -q "$tmp/out" "$tmp/dump1" >/dev/null && ok "ktbc disassembles like the yaml" || bad "ktbc disassembly differs"
+"$KTSTR" dump -q -o "$tmp/g.ktbc" "$tmp/f.ktbc" && cmp -s "$tmp/f.ktbc" "$tmp/g.ktbc" && ok "ktbc re-encodes byte-identical" || bad "ktbc re-encode"
+head -c 100 "$tmp/f.ktbc" >"$tmp/trunc.ktbc"
+expect_rc "truncated ktbc rejected" 2 "$KTSTR" dump "$tmp/trunc.ktbc"
+grep -q "invalid bytecode: truncated" "$tmp/err" && ok "truncation named" || bad "truncation named"
+cp "$tmp/f.ktbc" "$tmp/corrupt.ktbc"
+printf '\xff' | dd of="$tmp/corrupt.ktbc" bs=1 seek=200 conv=notrunc 2>/dev/null
+expect_rc "corrupt ktbc rejected" 2 "$KTSTR" dump "$tmp/corrupt.ktbc"
+grep -q "corrupted" "$tmp/err" && ok "corruption named" || bad "corruption named"
+
+expect_rc "list" 0 "$KTSTR" list scenarios
+n=$(wc -l <"$tmp/out")
+[[ $n -ge 15 ]] && ok "list shows the catalog ($n)" || bad "list shows $n"
+grep -q '^fanout .*futex fan-out' "$tmp/out" && ok "list shows descriptions" || bad "list descriptions"
+
+expect_rc "run says NOT RUN" 0 "$KTSTR" scenarios/fanout.yaml
+grep -q "NOT RUN" "$tmp/err" && ok "run states it did not boot" || bad "run NOT RUN"
+expect_rc "run invalid exits 2" 2 "$KTSTR" run "$tmp/three.yaml"
+expect_rc "run unknown scheduler" 2 "$KTSTR" run --scheduler nope scenarios/fanout.yaml
+
+echo "$pass passed, $fail failed"
+((fail == 0))

@@ -1,0 +1,160 @@
+/* Unit tests: bytecode encoding, strict decoding and its error paths. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "bytecode.h"
+#include "disasm.h"
+
+static uint8_t *sample(size_t *len)
+{
+	struct kb_program p;
+	kb_init(&p);
+	p.topo = (struct topology){1, 2, 2, 1};
+	p.memory_mib = 512;
+	p.duration_ns = 2000000000ull;
+	p.watchdog_ns = 4000000000ull;
+	kb_emit(&p, OPC_SCENARIO);
+	kb_str(&p, "name", "t");
+	kb_emit(&p, OPC_BACKDROP);
+	kb_emit(&p, OPC_SPAWN);
+	kb_str(&p, "cgroup", "cg_0");
+	kb_int(&p, "workers", 4);
+	kb_dur(&p, "hold", 500000000ull);
+	kb_num(&p, "frac", 0.25);
+	kb_bool(&p, "flag", true);
+	struct cpuset cs;
+	cpuset_parse("0-1", &cs);
+	kb_cpus(&p, "cpus", &cs);
+	kb_str(&p, "args", "-a");
+	kb_str(&p, "args", "-b");
+	kb_emit(&p, OPC_END);
+	uint8_t *buf = kb_encode(&p, len);
+	kb_free(&p);
+	return buf;
+}
+
+static void test_round_trip(void **st)
+{
+	(void)st;
+	size_t len, len2;
+	uint8_t *buf = sample(&len);
+	struct kb_program p;
+	char err[256];
+	assert_true(kb_decode(buf, len, &p, err, sizeof(err)));
+	assert_int_equal(p.ninsn, 4);
+	const struct kb_insn *spawn = &p.insn[2];
+	assert_int_equal(spawn->op, OPC_SPAWN);
+	int64_t w;
+	assert_true(kb_get_int(&p, spawn, "workers", &w));
+	assert_int_equal(w, 4);
+	assert_string_equal(kb_get_str(&p, spawn, "cgroup"), "cg_0");
+	assert_string_equal(kb_get_str(&p, spawn, "cpus"), "0-1");
+	assert_null(kb_get(&p, spawn, "missing"));
+	uint8_t *again = kb_encode(&p, &len2);
+	assert_int_equal(len, len2);
+	assert_memory_equal(buf, again, len);
+	struct strbuf sb = {0};
+	kb_disasm(&p, &sb);
+	assert_non_null(strstr(sb.buf, "spawn cgroup=\"cg_0\" workers=4 hold=500ms frac=0.25 flag=true cpus=cpus:0-1 args=\"-a\" args=\"-b\""));
+	sb_free(&sb);
+	free(again);
+	kb_free(&p);
+	free(buf);
+}
+
+static void test_every_truncation_rejected(void **st)
+{
+	(void)st;
+	size_t len;
+	uint8_t *buf = sample(&len);
+	for (size_t n = 0; n < len; n++) {
+		struct kb_program p;
+		char err[256] = "";
+		assert_false(kb_decode(buf, n, &p, err, sizeof(err)));
+		assert_true(err[0] != 0);
+	}
+	free(buf);
+}
+
+static void test_every_bit_flip_rejected(void **st)
+{
+	(void)st;
+	size_t len;
+	uint8_t *buf = sample(&len);
+	for (size_t i = 0; i < len; i++) {
+		for (int b = 0; b < 8; b++) {
+			struct kb_program p;
+			char err[256];
+			buf[i] ^= (uint8_t)(1 << b);
+			assert_false(kb_decode(buf, len, &p, err, sizeof(err)));
+			buf[i] ^= (uint8_t)(1 << b);
+		}
+	}
+	free(buf);
+}
+
+/* Patch a field and fix the checksum so the structural check is hit. */
+static void reseal(uint8_t *buf, size_t len)
+{
+	memset(buf + 16, 0, 4);
+	uint32_t c = crc32_le(0, buf, len);
+	memcpy(buf + 16, &c, 4);
+}
+
+static void test_structural_errors(void **st)
+{
+	(void)st;
+	size_t len;
+	struct kb_program p;
+	char err[256];
+	uint8_t *buf = sample(&len);
+
+	buf[4] = 2;	/* version */
+	reseal(buf, len);
+	assert_false(kb_decode(buf, len, &p, err, sizeof(err)));
+	assert_non_null(strstr(err, "version 2"));
+	buf[4] = 1;
+
+	uint8_t *big = malloc(len + 3);
+	memcpy(big, buf, len);
+	memset(big + len, 0, 3);
+	uint32_t tl = (uint32_t)len + 3;
+	memcpy(big + 12, &tl, 4);
+	reseal(big, len + 3);
+	assert_false(kb_decode(big, len + 3, &p, err, sizeof(err)));
+	assert_non_null(strstr(err, "trailing"));
+	free(big);
+
+	assert_false(kb_decode(buf, KTBC_MAX_SIZE + 1, &p, err, sizeof(err)));
+	assert_non_null(strstr(err, "oversized"));
+
+	memcpy(buf, "XXXX", 4);
+	assert_false(kb_decode(buf, len, &p, err, sizeof(err)));
+	assert_non_null(strstr(err, "magic"));
+	free(buf);
+}
+
+static void test_opcode_table(void **st)
+{
+	(void)st;
+	assert_string_equal(kb_opcode_name(OPC_SPAWN), "spawn");
+	assert_int_equal(kb_opcode_by_name("capture_cgroup_procs"), OPC_CAPTURE_CGROUP_PROCS);
+	assert_int_equal(kb_opcode_by_name("nope"), -1);
+	assert_string_equal(kb_opcode_name(9999), "?");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_every_truncation_rejected),
+		cmocka_unit_test(test_every_bit_flip_rejected),
+		cmocka_unit_test(test_structural_errors),
+		cmocka_unit_test(test_opcode_table),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

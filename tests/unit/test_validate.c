@@ -1,0 +1,274 @@
+/* Unit tests: validation messages, locations, all-errors reporting,
+ * includes and their override rules, and lowering of defaults. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "disasm.h"
+#include "scenario.h"
+
+static bool load(const char *yaml, struct diag *d, struct scenario *s)
+{
+	return scenario_load_buf(s, "t.yaml", yaml, strlen(yaml), NULL, d);
+}
+
+/* True when d holds an error at line:col whose message contains sub. */
+static bool has(const struct diag *d, int line, int col, const char *sub)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->items[i].line == line && d->items[i].col == col &&
+		    strstr(d->items[i].msg, sub))
+			return true;
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(stderr, "  have %d:%d: %s\n", d->items[i].line, d->items[i].col, d->items[i].msg);
+	return false;
+}
+
+static void check_one(const char *yaml, int line, int col, const char *sub)
+{
+	struct diag d = {0};
+	struct scenario s;
+	assert_false(load(yaml, &d, &s));
+	assert_true(has(&d, line, col, sub));
+	for (size_t i = 0; i < d.n; i++)
+		assert_non_null(strstr(d.items[i].msg, "; "));	/* what; expected */
+	diag_free(&d);
+	scenario_free(&s);
+}
+
+static void test_valid_minimal(void **st)
+{
+	(void)st;
+	struct diag d = {0};
+	struct scenario s;
+	assert_true(load("backdrop:\n  cgroups:\n    - name: a\n", &d, &s));
+	assert_int_equal(d.errors, 0);
+	assert_string_equal(s.name, "t");
+	assert_int_equal(topo_ncpus(&s.topo), 2);
+	scenario_free(&s);
+}
+
+static void test_three_mistakes_three_errors(void **st)
+{
+	(void)st;
+	const char *y =
+		"duration: 2 s\n"				/* 1: bad duration */
+		"backdrop:\n"
+		"  cgroups:\n"
+		"    - name: a\n"
+		"      wokers: 4\n"				/* 5: unknown key */
+		"steps:\n"
+		"  - ops:\n"
+		"      - stop_cgroup: ghost\n";		/* 8: undefined ref */
+	struct diag d = {0};
+	struct scenario s;
+	assert_false(load(y, &d, &s));
+	assert_int_equal(d.errors, 3);
+	assert_true(has(&d, 1, 11, "duration '2 s' is not valid; expected duration"));
+	assert_true(has(&d, 5, 7, "did you mean it?"));
+	assert_true(has(&d, 5, 7, "'workers'"));
+	assert_true(has(&d, 8, 22, "cgroup 'ghost', which does not exist"));
+	diag_free(&d);
+	scenario_free(&s);
+}
+
+static void test_type_errors(void **st)
+{
+	(void)st;
+	check_one("topology: 2n3l2c1t\n", 1, 11, "multiple of numa_nodes");
+	check_one("topology: {llcs: 16, cores: 16, threads: 2}\n", 1, 11, "vCPUs");
+	check_one("backdrop: {cgroups: [{name: a, workers: 0}]}\n", 1, 41, "out of range");
+	check_one("backdrop: {cgroups: [{name: a, work: spin_wiat}]}\n", 1, 38, "did you mean");
+	check_one("backdrop: {cgroups: [{name: a, comm: abcdefghijklmnopq}]}\n", 1, 38, "at most 15");
+	check_one("steps: [{hold: 0%}]\n", 1, 16, "out of range");
+	check_one("steps: [{ops: [{frobnicate: x}]}]\n", 1, 17, "unknown op 'frobnicate'");
+	check_one("a: 1\na: 2\n", 2, 1, "duplicate key 'a'");
+	check_one("backdrop: [\n", 2, 1, "YAML syntax error");
+	check_one("", 1, 1, "empty document");
+	check_one("- 1\n", 1, 1, "expected a mapping");
+}
+
+static void test_semantic_errors(void **st)
+{
+	(void)st;
+	check_one("topology: 1n2l2c1t\nbackdrop: {cgroups: [{name: a, cpuset: {llc: 2}}]}\n",
+		  2, 40, "names LLC 2 but the topology has 2");
+	check_one("backdrop: {cgroups: [{name: a, workers: 3, work: pipe_io}]}\n",
+		  1, 41, "multiple of 2");
+	check_one("backdrop: {cgroups: [{name: a, workers: 4, work: {futex_fan_out: {fan_out: 4}}}]}\n",
+		  1, 41, "groups of 5");
+	check_one("backdrop: {cgroups: [{name: a, work: fork_exit, clone: thread}]}\n",
+		  1, 56, "thread clone mode");
+	check_one("steps:\n  - ops: [{add_cgroup: a}, {remove_cgroup: a}, {freeze: a}]\n",
+		  2, 57, "does not exist at this point");
+	check_one("backdrop: {cgroups: [{name: a}]}\nsteps: [{ops: [{remove_cgroup: a}]}]\n",
+		  2, 32, "backdrop cgroup 'a' inside a step");
+	check_one("backdrop: {ops: [{add_cgroup: x/y}]}\n", 1, 31, "nests under 'x'");
+	check_one("steps: [{ops: [{run_payload: nope}]}]\n", 1, 30, "payload 'nope' is not defined");
+	check_one("claims: {metrics: [{metric: p99_wake_latency_us, at_most: 1, at_least: 0}]}\n",
+		  1, 20, "exactly one of");
+	check_one("claims: {metrics: [{metric: p99_wakeup_us, at_most: 1}]}\n", 1, 29, "unknown metric");
+	check_one("claims: {cgroups: {ghost: {max_gap_ms: 10}}}\n", 1, 20, "never creates");
+	check_one("backdrop: {cgroups: [{name: a, policy: {deadline: {runtime: 2ms, deadline: 1ms}}}]}\n",
+		  1, 51, "runtime <= deadline");
+	check_one("scheduler: simpel\nschedulers: [{name: simple, binary: scx_simple}]\n",
+		  1, 12, "did you mean 'simple'");
+	check_one("scheduler: {name: s, flags: [b]}\n"
+		  "schedulers: [{name: s, binary: x, flags: [{name: a}, {name: b, requires: [a]}]}]\n",
+		  1, 30, "requires flag 'a'");
+	check_one("backdrop: {cgroups: [{name: a, affinity: smt_pair}]}\n", 1, 42, "threads >= 2");
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_includes(void **st)
+{
+	(void)st;
+	char dir[] = "/tmp/ktstr-inc-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char lib[256], main_ok[256], main_dup[256], main_cycle[256], main_ovr[256];
+	snprintf(lib, sizeof(lib), "%s/lib.yaml", dir);
+	snprintf(main_ok, sizeof(main_ok), "%s/ok.yaml", dir);
+	snprintf(main_dup, sizeof(main_dup), "%s/dup.yaml", dir);
+	snprintf(main_cycle, sizeof(main_cycle), "%s/cycle.yaml", dir);
+	snprintf(main_ovr, sizeof(main_ovr), "%s/ovr.yaml", dir);
+	write_file(lib, "schedulers: [{name: simple, binary: scx_simple, args: [-v]}]\n");
+	write_file(main_ok, "include: [lib.yaml]\nscheduler: simple\n");
+	write_file(main_dup, "include: [lib.yaml]\nschedulers: [{name: simple, binary: other}]\n");
+	write_file(main_ovr, "include: [lib.yaml]\nscheduler: simple\n"
+			     "schedulers: [{name: simple, binary: other, override: true}]\n");
+	write_file(main_cycle, "include: [cycle.yaml]\n");
+
+	struct diag d = {0};
+	struct scenario s;
+	assert_true(scenario_load(&s, main_ok, NULL, &d));
+	assert_non_null(s.sched);
+	assert_string_equal(ynode_get(s.sched, "binary")->str, "scx_simple");
+	scenario_free(&s);
+
+	assert_false(scenario_load(&s, main_dup, NULL, &d));
+	assert_true(has(&d, 2, 21, "already defined at"));
+	assert_true(has(&d, 2, 21, "override: true"));
+	diag_free(&d);
+	scenario_free(&s);
+
+	assert_true(scenario_load(&s, main_ovr, NULL, &d));
+	assert_string_equal(ynode_get(s.sched, "binary")->str, "other");
+	scenario_free(&s);
+
+	assert_false(scenario_load(&s, main_cycle, NULL, &d));
+	assert_true(has(&d, 1, 11, "include cycle"));
+	diag_free(&d);
+	scenario_free(&s);
+
+	write_file(main_ok, "include: [missing.yaml]\n");
+	assert_false(scenario_load(&s, main_ok, NULL, &d));
+	assert_true(has(&d, 1, 11, "cannot read"));
+	diag_free(&d);
+	scenario_free(&s);
+
+	/* Errors inside an included file carry that file's name. */
+	write_file(lib, "schedulers: [{name: simple, bnary: x}]\n");
+	write_file(main_ok, "include: [lib.yaml]\n");
+	assert_false(scenario_load(&s, main_ok, NULL, &d));
+	assert_true(has(&d, 1, 29, "unknown key 'bnary'"));
+	bool in_lib = false;
+	for (size_t i = 0; i < d.n; i++)
+		in_lib |= strstr(d.items[i].file, "lib.yaml") != NULL;
+	assert_true(in_lib);
+	diag_free(&d);
+	scenario_free(&s);
+
+	unlink(lib), unlink(main_ok), unlink(main_dup), unlink(main_cycle), unlink(main_ovr);
+	rmdir(dir);
+}
+
+static void test_alias_bomb_bounded(void **st)
+{
+	(void)st;
+	struct strbuf sb = {0};
+	sb_puts(&sb, "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+	for (int i = 1; i < 9; i++)
+		sb_printf(&sb, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n",
+			  i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+	struct diag d = {0};
+	struct scenario s;
+	assert_false(load(sb.buf, &d, &s));
+	bool found = false;
+	for (size_t i = 0; i < d.n; i++)
+		found |= strstr(d.items[i].msg, "expands to more than") != NULL;
+	assert_true(found);
+	diag_free(&d);
+	scenario_free(&s);
+	sb_free(&sb);
+}
+
+static void test_lowering_fills_defaults(void **st)
+{
+	(void)st;
+	const char *y = "topology: 1n2l2c1t\n"
+			"backdrop:\n  cgroups:\n    - name: a\n      cpuset: {llc: 1}\n      work: pipe_io\n      workers: 2\n"
+			"claims: {max_gap_ms: off}\n";
+	struct diag d = {0};
+	struct scenario s;
+	assert_true(load(y, &d, &s));
+	struct kb_program p;
+	scenario_lower(&s, &p);
+	struct strbuf sb = {0};
+	kb_disasm(&p, &sb);
+	assert_non_null(strstr(sb.buf, "cgroup name=\"a\" cpuset=\"llc\" cpuset.llc=1 cpuset.cpus=cpus:2-3"));
+	assert_non_null(strstr(sb.buf, "work=\"pipe_io\" work.burst_iters=1024"));
+	assert_non_null(strstr(sb.buf, "check name=\"not_starved\" value=true"));
+	assert_null(strstr(sb.buf, "max_gap_ms"));	/* switched off */
+	assert_non_null(strstr(sb.buf, "duration 2s"));
+	sb_free(&sb);
+	kb_free(&p);
+	scenario_free(&s);
+}
+
+static void test_claim_layering(void **st)
+{
+	(void)st;
+	const char *y = "scheduler: s\n"
+			"schedulers: [{name: s, binary: x, claims: {max_gap_ms: 500, max_spread_pct: 40}}]\n"
+			"claims: {max_spread_pct: 20}\n";
+	struct diag d = {0};
+	struct scenario s;
+	assert_true(load(y, &d, &s));
+	struct kb_program p;
+	scenario_lower(&s, &p);
+	struct strbuf sb = {0};
+	kb_disasm(&p, &sb);
+	assert_non_null(strstr(sb.buf, "check name=\"max_gap_ms\" value=500"));
+	assert_non_null(strstr(sb.buf, "check name=\"max_spread_pct\" value=20"));
+	assert_non_null(strstr(sb.buf, "scheduler name=\"s\" binary=\"x\" attach_timeout=20s"));
+	sb_free(&sb);
+	kb_free(&p);
+	scenario_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_minimal),
+		cmocka_unit_test(test_three_mistakes_three_errors),
+		cmocka_unit_test(test_type_errors),
+		cmocka_unit_test(test_semantic_errors),
+		cmocka_unit_test(test_includes),
+		cmocka_unit_test(test_alias_bomb_bounded),
+		cmocka_unit_test(test_lowering_fills_defaults),
+		cmocka_unit_test(test_claim_layering),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
