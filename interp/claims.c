@@ -91,7 +91,7 @@ const struct ty ty_claims = {
 	.doc = "What must hold. Layers merge defaults, then the scheduler's claims, then the scenario's; the last one set wins and `off` switches a check off.",
 	.fields = (const struct ty_field[]){
 		CHECK_FIELDS,
-		{"cgroups", &(const struct ty){.kind = TY_DICT, .elem = &ty_checks}, 0, NULL, "per-cgroup overrides"},
+		{"cgroups", &(const struct ty){.kind = TY_DICT, .flags = TYF_SLASH, .elem = &ty_checks}, 0, NULL, "per-cgroup overrides"},
 		{"metrics", &(const struct ty){.kind = TY_LIST, .elem = &ty_pointwise}, 0, NULL, "pointwise claims"},
 		{0}},
 };

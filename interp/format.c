@@ -20,7 +20,7 @@ static const struct ty ty_str_list = {.kind = TY_LIST, .elem = &ty_str};
 static const struct ty ty_name_list = {.kind = TY_LIST, .elem = &ty_name};
 static const struct ty ty_node_list = {.kind = TY_LIST, .flags = TYF_NONEMPTY,
 				       .elem = T_INT(0, 63)};
-static const struct ty ty_sysctls = {.kind = TY_DICT, .elem = &ty_str,
+static const struct ty ty_sysctls = {.kind = TY_DICT, .elem = &ty_str, .flags = TYF_SLASH,
 	.doc = "sysctl name (e.g. kernel.sched_child_runs_first) to value"};
 
 /* ---- topology ---------------------------------------------------------- */
@@ -35,7 +35,7 @@ const struct ty ty_topology = {
 	.kind = TY_STRUCT, .id = "topology",
 	.doc = "The VM's CPU topology. Total vCPUs = llcs x cores x threads; each NUMA node holds llcs/numa_nodes LLCs.",
 	.from_scalar = topo_scalar,
-	.scalar_pattern = "^([0-9]+n)?[0-9]+l[0-9]+c([0-9]+t)?$",
+	.scalar_pattern = "^([1-9][0-9]*n)?[1-9][0-9]*l[1-9][0-9]*c([1-9][0-9]*t)?$",
 	.scalar_doc = "Short form: \"<N>n<L>l<C>c<T>t\", e.g. 1n2l4c2t (n and t optional).",
 	.fields = (const struct ty_field[]){
 		{"numa_nodes", T_INT(1, 64), 0, "1", "NUMA nodes (one per socket)"},

@@ -221,7 +221,7 @@ bool cpuset_resolve(const struct topology *t, const struct cpuset_spec *sp,
 		return true;
 	case CS_LLC:
 		if (sp->index < 0 || sp->index >= t->llcs) {
-			snprintf(why, whylen, "names LLC %lld but the topology has %u; expected an index from 0 to %u",
+			snprintf(why, whylen, "names LLC %lld but the topology has %u LLCs; expected an index from 0 to %u",
 				 (long long)sp->index, t->llcs, t->llcs - 1);
 			return false;
 		}
@@ -229,7 +229,7 @@ bool cpuset_resolve(const struct topology *t, const struct cpuset_spec *sp,
 		return true;
 	case CS_NUMA:
 		if (sp->index < 0 || sp->index >= t->numa_nodes) {
-			snprintf(why, whylen, "names NUMA node %lld but the topology has %u; expected an index from 0 to %u",
+			snprintf(why, whylen, "names NUMA node %lld but the topology has %u NUMA nodes; expected an index from 0 to %u",
 				 (long long)sp->index, t->numa_nodes, t->numa_nodes - 1);
 			return false;
 		}

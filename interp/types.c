@@ -72,9 +72,17 @@ bool parse_dur(const char *s, uint64_t *ns)
 		return true;
 	}
 	const char *p = s;
-	while (isdigit((unsigned char)*p) || *p == '.')
+	while (isdigit((unsigned char)*p))
 		p++;
-	if (p == s || !*p)
+	if (p == s)
+		return false;
+	if (*p == '.') {
+		if (!isdigit((unsigned char)p[1]))
+			return false;
+		for (p++; isdigit((unsigned char)*p); p++)
+			;
+	}
+	if (!*p)
 		return false;
 	char num[64];
 	if ((size_t)(p - s) >= sizeof(num))
@@ -98,11 +106,12 @@ bool parse_dur(const char *s, uint64_t *ns)
 
 bool parse_bool(const char *s, bool *out)
 {
-	if (!strcmp(s, "true")) {
+	/* YAML 1.2 core schema spellings, as editors and js-yaml read them. */
+	if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE")) {
 		*out = true;
 		return true;
 	}
-	if (!strcmp(s, "false")) {
+	if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE")) {
 		*out = false;
 		return true;
 	}
@@ -259,8 +268,8 @@ static bool bad_value(struct diag *d, const struct ynode *n, const struct ty *t,
 
 static bool is_off(const struct ynode *n)
 {
-	return n->kind == YN_SCALAR && n->plain &&
-	       (!strcmp(n->str, "off") || !strcmp(n->str, "false"));
+	return n->kind == YN_SCALAR &&
+	       (!strcmp(n->str, "off") || (n->plain && !strcmp(n->str, "false")));
 }
 
 static bool check_cpus(struct diag *d, const struct ynode *n, const struct ty *t,
@@ -298,6 +307,15 @@ static bool check_scalar(struct diag *d, const struct ynode *n, const struct ty 
 	if (!want_scalar(d, n, t, what))
 		return false;
 	const char *s = n->str;
+	bool numeric = t->kind == TY_BOOL || t->kind == TY_INT || t->kind == TY_NUM ||
+		       (t->kind == TY_FRAC && s[strlen(s) - 1] != '%');
+	if (numeric && !n->plain) {
+		struct strbuf e = {0};
+		ty_describe(t, &e);
+		diag_at(d, n, "%s is quoted text \"%s\"; expected an unquoted %s", what, s, e.buf);
+		sb_free(&e);
+		return false;
+	}
 	switch (t->kind) {
 	case TY_BOOL: {
 		bool b;
@@ -363,7 +381,7 @@ static bool check_scalar(struct diag *d, const struct ynode *n, const struct ty 
 	case TY_NAME:
 		if (parse_name(s, t->flags & TYF_SLASH))
 			return true;
-		diag_at(d, n, "%s '%s' is not a valid name; expected letters, digits, '_', '.', '-'%s",
+		diag_at(d, n, "%s '%s' is not a valid name; expected letters, digits, '_', '.', '-'%s ('.' and '..' are reserved)",
 			what, s, t->flags & TYF_SLASH ? " and '/' between parts" : "");
 		return false;
 	default:
@@ -540,8 +558,14 @@ bool ty_check(struct diag *d, const struct ynode *n, const struct ty *t,
 			return false;
 		}
 		bool ok = true;
-		for (size_t i = 0; i < n->n; i++)
+		for (size_t i = 0; i < n->n; i++) {
+			if (!parse_name(n->keys[i]->str, t->flags & TYF_SLASH)) {
+				diag_at(d, n->keys[i], "key '%s' in %s is not a valid name; expected letters, digits, '_', '.', '-'%s",
+					n->keys[i]->str, what, t->flags & TYF_SLASH ? " and '/' between parts" : "");
+				ok = false;
+			}
 			ok &= ty_check(d, n->items[i], t->elem, n->keys[i]->str);
+		}
 		return ok;
 	}
 	case TY_VARIANT:
@@ -597,9 +621,10 @@ const struct ty_alt *ty_variant_of(const struct ty *t, const struct ynode *n,
 /* ---- JSON Schema -------------------------------------------------------- */
 
 #define DUR_PATTERN "^(0|[0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))$"
+#define PCT01_PATTERN "^(100(\\.0+)?|[0-9]{1,2}(\\.[0-9]+)?)%$"
 #define CPULIST_PATTERN "^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$"
-#define NAME_PATTERN "^[A-Za-z0-9_.-]+$"
-#define PATH_PATTERN "^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$"
+#define NAME_PATTERN "^(?!\\.\\.?$)[A-Za-z0-9_.-]+$"
+#define PATH_PATTERN "^(?!(.*/)?\\.\\.?(/|$))[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$"
 
 struct schema_ctx {
 	cJSON *defs;
@@ -728,16 +753,27 @@ static cJSON *schema_body(struct schema_ctx *c, const struct ty *t)
 		o = typed("number");
 		cJSON_AddNumberToObject(o, "minimum", t->nmin);
 		cJSON_AddNumberToObject(o, "maximum", hi);
-		return any_of2(o, string_pattern("^[0-9]+(\\.[0-9]+)?%$"));
+		return any_of2(o, string_pattern(hi <= 1 ? PCT01_PATTERN : "^[0-9]+(\\.[0-9]+)?%$"));
 	}
 	case TY_DUR:
+		/* Ranges of durations are checked by ktstr only; text can't carry them. */
+		if (t->imin > 0)
+			return string_pattern(DUR_PATTERN);
 		return any_of2(string_pattern(DUR_PATTERN), cJSON_CreateRaw("{\"const\":0}"));
-	case TY_STR:
-		o = typed("string");
+	case TY_STR: {
+		/* YAML turns `123` or `true` into non-strings; ktstr reads them as text. */
+		o = cJSON_CreateObject();
+		cJSON *types = cJSON_AddArrayToObject(o, "type");
+		cJSON_AddItemToArray(types, cJSON_CreateString("string"));
+		cJSON_AddItemToArray(types, cJSON_CreateString("number"));
+		cJSON_AddItemToArray(types, cJSON_CreateString("boolean"));
 		cJSON_AddNumberToObject(o, "minLength", 1);
+		cJSON_AddNumberToObject(o, "maxLength", t->imax ? (double)t->imax : 4096);
 		return o;
+	}
 	case TY_NAME:
-		return string_pattern(t->flags & TYF_SLASH ? PATH_PATTERN : NAME_PATTERN);
+		return any_of2(string_pattern(t->flags & TYF_SLASH ? PATH_PATTERN : NAME_PATTERN),
+			       cJSON_CreateRaw("{\"type\":\"number\",\"minimum\":0}"));
 	case TY_CPUS: {
 		cJSON *arr = typed("array");
 		cJSON *it = typed("integer");
@@ -761,7 +797,8 @@ static cJSON *schema_body(struct schema_ctx *c, const struct ty *t)
 	case TY_DICT:
 		o = typed("object");
 		cJSON_AddItemToObject(o, "additionalProperties", schema_of(c, t->elem, false));
-		cJSON_AddItemToObject(o, "propertyNames", string_pattern(NAME_PATTERN));
+		cJSON_AddItemToObject(o, "propertyNames",
+				      string_pattern(t->flags & TYF_SLASH ? PATH_PATTERN : NAME_PATTERN));
 		return o;
 	case TY_VARIANT:
 		return schema_variant(c, t);

@@ -71,7 +71,7 @@ static void cg_ref(struct vctx *v, const struct ynode *n, const char *use)
 static void cg_add(struct vctx *v, const struct ynode *n)
 {
 	const char *name = sval(n);
-	if (!name)
+	if (!name || !parse_name(name, true))
 		return;
 	if (live_find(v, name)) {
 		diag_at(v->d, n, "cgroup '%s' already exists here; expected a new name", name);
@@ -99,11 +99,6 @@ static void cg_remove(struct vctx *v, const struct ynode *n)
 		return;
 	if (!c) {
 		cg_ref(v, n, "remove_cgroup");
-		return;
-	}
-	if (c->backdrop && v->in_step) {
-		diag_at(v->d, n, "remove_cgroup of backdrop cgroup '%s' inside a step; expected backdrop cgroups to live for the whole run (remove only step-local ones)",
-			name);
 		return;
 	}
 	size_t len = strlen(name);
@@ -138,7 +133,7 @@ static void check_cpuset(struct vctx *v, const struct ynode *spec)
 	if (!spec_resolve(&v->s->topo, spec, &cs, why, sizeof(why)) && *why) {
 		char topo[64];
 		topo_format(&v->s->topo, topo, sizeof(topo));
-		diag_at(v->d, spec, "cpuset %s (topology %s); expected a spec that fits", why, topo);
+		diag_at(v->d, spec, "cpuset %s (topology %s)", why, topo);
 	}
 }
 
@@ -153,7 +148,7 @@ static void check_affinity(struct vctx *v, const struct ynode *n)
 	struct cpuset cs;
 	if (!strcmp(a->name, "cpus") || !strcmp(a->name, "llc") || !strcmp(a->name, "numa")) {
 		if (!spec_resolve(t, n, &cs, why, sizeof(why)) && *why)
-			diag_at(v->d, n, "affinity %s; expected CPUs of this topology", why);
+			diag_at(v->d, n, "affinity %s", why);
 	} else if (!strcmp(a->name, "random")) {
 		int64_t count;
 		const struct ynode *from = ynode_get(payload, "from");
@@ -197,8 +192,8 @@ static void check_nodes(struct vctx *v, const struct ynode *n)
 	for (size_t i = 0; i < ni; i++) {
 		int64_t node;
 		if (sval(items[i]) && parse_int(items[i]->str, &node) && node >= nodes)
-			diag_at(v->d, items[i], "mem_policy names NUMA node %lld but the topology has %u; expected nodes 0 to %u",
-				(long long)node, nodes, nodes - 1);
+			diag_at(v->d, items[i], "mem_policy names NUMA node %lld but the topology has %u NUMA node%s; expected nodes 0 to %u",
+				(long long)node, nodes, nodes == 1 ? "" : "s", nodes - 1);
 	}
 }
 
@@ -407,7 +402,7 @@ static void check_payload_defs(struct vctx *v)
 			const struct ynode *ln = ynode_get(r, "lo"), *hn = ynode_get(r, "hi");
 			if (sval(ln) && sval(hn) && parse_num(ln->str, &lo) &&
 			    parse_num(hn->str, &hi) && lo > hi)
-				diag_at(v->d, ln, "range check has lo %g > hi %g; expected lo must be <= hi", lo, hi);
+				diag_at(v->d, ln, "range check has lo %g > hi %g, but lo must be <= hi; expected the smaller bound first", lo, hi);
 		}
 	}
 }
@@ -524,9 +519,14 @@ static void check_claims(struct vctx *v, const struct ynode *claims)
 				cg->str);
 		const struct ynode *st = ynode_get(m, "step");
 		int64_t si;
-		if (sval(st) && parse_int(st->str, &si) && (size_t)si > v->nsteps)
-			diag_at(v->d, st, "metric claim on step %lld but the scenario has %zu steps; expected 1 to %zu",
-				(long long)si, v->nsteps, v->nsteps);
+		if (sval(st) && parse_int(st->str, &si) && (size_t)si > v->nsteps) {
+			if (v->nsteps)
+				diag_at(v->d, st, "metric claim on step %lld but the scenario has %zu step%s; expected 1 to %zu",
+					(long long)si, v->nsteps, v->nsteps == 1 ? "" : "s", v->nsteps);
+			else
+				diag_at(v->d, st, "metric claim on step %lld but the scenario has no steps; expected no 'step' scope",
+					(long long)si);
+		}
 		const struct ynode *bt = seq(ynode_get(m, "between"));
 		double lo, hi;
 		if (bt && bt->n == 2 && sval(bt->items[0]) && sval(bt->items[1]) &&
@@ -626,17 +626,26 @@ bool spec_resolve(const struct topology *t, const struct ynode *spec,
 	} else if (!strcmp(a->name, "cpus")) {
 		cs.kind = CS_CPUS;
 		if (sval(p)) {
-			if (!cpuset_parse(p->str, &cs.cpus)) {
-				snprintf(why, whylen, "lists CPUs beyond %d", KT_MAX_CPUS - 1);
-				return false;
+			uint64_t mask[4096 / 64] = {0};
+			if (parse_cpulist(p->str, mask, 4096) < 0)
+				return false;	/* malformed: the type check said so */
+			for (unsigned cpu = 0; cpu < 4096; cpu++) {
+				if (!(mask[cpu / 64] >> (cpu % 64) & 1))
+					continue;
+				if (cpu >= topo_ncpus(t)) {
+					snprintf(why, whylen, "names CPU %u but the topology has %u CPUs; expected CPUs 0 to %u",
+						 cpu, topo_ncpus(t), topo_ncpus(t) - 1);
+					return false;
+				}
+				cpuset_set(&cs.cpus, cpu);
 			}
 		} else if (seq(p)) {
 			for (size_t i = 0; i < p->n; i++) {
 				if (!sval(p->items[i]) || !parse_int(p->items[i]->str, &x) || x < 0)
 					return false;
-				if (x >= KT_MAX_CPUS) {
-					snprintf(why, whylen, "names CPU %lld; expected CPUs below %u",
-						 (long long)x, topo_ncpus(t));
+				if (x >= topo_ncpus(t)) {
+					snprintf(why, whylen, "names CPU %lld but the topology has %u CPUs; expected CPUs 0 to %u",
+						 (long long)x, topo_ncpus(t), topo_ncpus(t) - 1);
 					return false;
 				}
 				cpuset_set(&cs.cpus, (unsigned)x);

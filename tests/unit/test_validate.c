@@ -97,7 +97,7 @@ static void test_semantic_errors(void **st)
 {
 	(void)st;
 	check_one("topology: 1n2l2c1t\nbackdrop: {cgroups: [{name: a, cpuset: {llc: 2}}]}\n",
-		  2, 40, "names LLC 2 but the topology has 2");
+		  2, 40, "names LLC 2 but the topology has 2 LLCs");
 	check_one("backdrop: {cgroups: [{name: a, workers: 3, work: pipe_io}]}\n",
 		  1, 41, "multiple of 2");
 	check_one("backdrop: {cgroups: [{name: a, workers: 4, work: {futex_fan_out: {fan_out: 4}}}]}\n",
@@ -106,8 +106,12 @@ static void test_semantic_errors(void **st)
 		  1, 56, "thread clone mode");
 	check_one("steps:\n  - ops: [{add_cgroup: a}, {remove_cgroup: a}, {freeze: a}]\n",
 		  2, 57, "does not exist at this point");
-	check_one("backdrop: {cgroups: [{name: a}]}\nsteps: [{ops: [{remove_cgroup: a}]}]\n",
-		  2, 32, "backdrop cgroup 'a' inside a step");
+	check_one("backdrop: {ops: [{add_cgroup: a}, {add_cgroup: a/b}, {remove_cgroup: a}]}\n",
+		  1, 70, "while its child 'a/b' exists");
+	check_one("backdrop: {cgroups: [{name: a}]}\nsteps: [{ops: [{remove_cgroup: a}]}, {ops: [{freeze: a}]}]\n",
+		  2, 54, "does not exist at this point");
+	check_one("backdrop: {cgroups: [{name: a, workers: \"2\"}]}\n", 1, 41, "quoted text");
+	check_one("claims: {metrics: [{metric: workers, step: 1, at_least: 1}]}\n", 1, 44, "has no steps");
 	check_one("backdrop: {ops: [{add_cgroup: x/y}]}\n", 1, 31, "nests under 'x'");
 	check_one("steps: [{ops: [{run_payload: nope}]}]\n", 1, 30, "payload 'nope' is not defined");
 	check_one("claims: {metrics: [{metric: p99_wake_latency_us, at_most: 1, at_least: 0}]}\n",
