@@ -5,8 +5,8 @@
  *     magic "KTBC", u16 version, u16 header size, u32 flags,
  *     u32 total size, u32 crc32 (of the file with this field zeroed),
  *     u16 numa_nodes, llcs, cores, threads, u32 memory_mib,
- *     u64 duration_ns, u64 watchdog_ns, u32 string count,
- *     u32 instruction count
+ *     u64 duration_ns, u64 watchdog_ns
+ *   counts: u32 string count, u32 instruction count
  *   string table: per string u32 length + bytes (no NUL inside)
  *   instructions: u16 opcode, u16 operand count, then per operand
  *     u32 key (string index), u8 type, value:

@@ -296,7 +296,9 @@ static void emit_checks(struct lctx *c, const struct ynode *const *layers, size_
 		const struct ynode *v = layered(layers, n, f->key);
 		if (!v && with_defaults)
 			v = default_node(&tmp, f);
-		if (!v || (v->kind == YN_SCALAR && is_off(v) && f->ty->kind != TY_BOOL))
+		/* `off` at scenario scope means no check; at a cgroup or step
+		 * scope it must be emitted to override the scenario's. */
+		if (!v || (v->kind == YN_SCALAR && is_off(v) && f->ty->kind != TY_BOOL && with_defaults))
 			continue;
 		kb_emit(c->p, OPC_CHECK);
 		kb_str(c->p, "name", f->key);
@@ -304,8 +306,10 @@ static void emit_checks(struct lctx *c, const struct ynode *const *layers, size_
 			kb_str(c->p, "cgroup", cgroup);
 		if (step)
 			kb_int(c->p, "step", step);
-		if (v->kind == YN_SCALAR && is_off(v))
+		if (v->kind == YN_SCALAR && is_off(v) && f->ty->kind == TY_BOOL)
 			kb_bool(c->p, "value", false);
+		else if (v->kind == YN_SCALAR && is_off(v))
+			kb_str(c->p, "value", "off");
 		else
 			lower_scalar(c, "value", f->ty, v);
 	}

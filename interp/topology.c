@@ -61,6 +61,11 @@ bool topo_valid(const struct topology *t, char *why, size_t whylen)
 		snprintf(why, whylen, "has a zero count; expected every count >= 1");
 		return false;
 	}
+	if (t->numa_nodes > 64 || t->llcs > 240 || t->cores > 240 || t->threads > 8) {
+		snprintf(why, whylen, "has %un%ul%uc%ut; expected at most 64 NUMA nodes, 240 LLCs, 240 cores per LLC and 8 threads per core",
+			 t->numa_nodes, t->llcs, t->cores, t->threads);
+		return false;
+	}
 	if (t->llcs % t->numa_nodes) {
 		snprintf(why, whylen, "has %u LLCs over %u NUMA nodes; expected llcs to be a multiple of numa_nodes",
 			 t->llcs, t->numa_nodes);

@@ -891,6 +891,8 @@ static void collect(struct seen *s, const struct ty *t)
 			collect(s, a->ty);
 }
 
+static void man_fields(struct strbuf *o, const struct ty *t);
+
 static void man_entry(struct strbuf *o, const char *name, const struct ty *t,
 		      const char *def, const char *doc, bool required)
 {
@@ -915,12 +917,31 @@ static void man_entry(struct strbuf *o, const char *name, const struct ty *t,
 	}
 	roff_text(o, doc ? doc : "");
 	sb_puts(o, "\n");
+	/* Anonymous structures and variants are documented in place. */
+	const struct ty *inner = t && t->kind == TY_LIST && !t->id ? t->elem : t;
+	if (inner && !inner->id && (inner->kind == TY_STRUCT || inner->kind == TY_VARIANT)) {
+		sb_puts(o, ".RS\n");
+		man_fields(o, inner);
+		sb_puts(o, ".RE\n");
+	}
 }
 
-void ty_man_reference(const struct ty *root, struct strbuf *o)
+static void man_fields(struct strbuf *o, const struct ty *t)
+{
+	if (t->kind == TY_STRUCT) {
+		for (const struct ty_field *f = t->fields; f->key; f++)
+			man_entry(o, f->key, f->ty, f->def, f->doc, f->flags & TF_REQUIRED);
+	} else if (t->kind == TY_VARIANT) {
+		for (const struct ty_alt *a = t->alts; a->name; a++)
+			man_entry(o, a->name, a->ty, NULL, a->doc ? a->doc : a->name, false);
+	}
+}
+
+void ty_man_reference(const struct ty *const *roots, size_t nroots, struct strbuf *o)
 {
 	struct seen s = {0};
-	collect(&s, root);
+	for (size_t i = 0; i < nroots; i++)
+		collect(&s, roots[i]);
 	for (size_t i = 0; i < s.n; i++) {
 		const struct ty *t = s.t[i];
 		sb_puts(o, ".SS ");
@@ -935,12 +956,8 @@ void ty_man_reference(const struct ty *root, struct strbuf *o)
 			roff_text(o, t->scalar_doc);
 			sb_puts(o, "\n");
 		}
-		if (t->kind == TY_STRUCT) {
-			for (const struct ty_field *f = t->fields; f->key; f++)
-				man_entry(o, f->key, f->ty, f->def, f->doc, f->flags & TF_REQUIRED);
-		} else if (t->kind == TY_VARIANT) {
-			for (const struct ty_alt *a = t->alts; a->name; a++)
-				man_entry(o, a->name, a->ty, NULL, a->doc, false);
+		if (t->kind == TY_STRUCT || t->kind == TY_VARIANT) {
+			man_fields(o, t);
 		} else if (t->kind == TY_LIST && t->elem) {
 			struct strbuf d = {0};
 			ty_describe(t, &d);

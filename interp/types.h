@@ -109,6 +109,6 @@ void ty_describe(const struct ty *t, struct strbuf *out);
 /* JSON Schema (draft 2020-12) for root, with shared ids under $defs. */
 char *ty_json_schema(const struct ty *root, const char *title);
 /* roff reference of every type reachable from root. */
-void ty_man_reference(const struct ty *root, struct strbuf *out);
+void ty_man_reference(const struct ty *const *roots, size_t nroots, struct strbuf *out);
 
 #endif

@@ -172,6 +172,18 @@ char *sb_detach(struct strbuf *sb)
 	return s;
 }
 
+void pathf(char *out, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vsnprintf(out, n, fmt, ap);
+	va_end(ap);
+	if (r < 0 || (size_t)r >= n) {
+		fprintf(stderr, "ktstr: path too long: %.80s...\n", out);
+		exit(3);
+	}
+}
+
 char *read_file(const char *path, size_t *len, size_t max)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -42,6 +42,10 @@ void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
 void sb_free(struct strbuf *sb);
 char *sb_detach(struct strbuf *sb);
 
+/* snprintf for paths: a path that does not fit is a fatal error rather
+ * than a silently different file. */
+void pathf(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Read a whole file; returns NULL and sets errno on failure. */
 char *read_file(const char *path, size_t *len, size_t max);
 

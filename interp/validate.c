@@ -26,8 +26,8 @@ struct vctx {
 	size_t nlive;
 	const char *ever[MAX_CGROUPS];	/* every cgroup name defined anywhere */
 	size_t never;
-	const char *running[64];	/* payloads started and not killed/waited */
-	size_t nrunning;
+	const char *running[64];	/* payloads started (backdrop ones first) */
+	size_t nrunning, nbackdrop_running;
 	bool in_step;
 	size_t nsteps;
 };
@@ -569,7 +569,9 @@ void scenario_validate(struct scenario *s, struct diag *d)
 		const struct ynode *pn = it->kind == YN_SCALAR ? it : ynode_get(it, "payload");
 		payload_ref(v, pn);
 		cg_ref(v, ynode_get(it, "cgroup"), "backdrop payload");
+		payload_started(v, sval(pn));
 	}
+	v->nbackdrop_running = v->nrunning;
 	v->in_step = true;
 	for (size_t i = 0; steps && i < steps->n; i++) {
 		const struct ynode *st = steps->items[i];
@@ -579,7 +581,7 @@ void scenario_validate(struct scenario *s, struct diag *d)
 			check_cgroup_def(v, scg->items[k]);
 		check_hold(v, st);
 		end_step(v);
-		v->nrunning = 0;
+		v->nrunning = v->nbackdrop_running;	/* step payloads end with it */
 	}
 	for (size_t i = 0; steps && i < steps->n; i++)
 		check_claims(v, ynode_get(steps->items[i], "claims"));

@@ -28,8 +28,8 @@ int cmd_schema(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--man")) {
 		struct strbuf sb = {0};
-		ty_man_reference(&ty_scenario, &sb);
-		ty_man_reference(&ty_include_file, &sb);
+		const struct ty *const roots[] = {&ty_scenario, &ty_include_file};
+		ty_man_reference(roots, ARRAY_SIZE(roots), &sb);
 		man_opcodes(&sb);
 		fputs(sb.buf, stdout);
 		sb_free(&sb);

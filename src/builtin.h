@@ -23,6 +23,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
+int cmd_kernel(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 struct kb_program;

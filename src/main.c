@@ -17,6 +17,8 @@ const struct builtin builtins[] = {
 	{"list", cmd_list, "list [DIR]", "list the scenario catalog"},
 	{"schema", cmd_schema, "schema [--man]",
 	 "print the JSON Schema of the format (or its man reference)"},
+	{"kernel", cmd_kernel, "kernel build [--source DIR|TARBALL] [--jobs N] [--force] | kernel list | kernel path [KEY]",
+	 "build, list and locate cached guest kernels"},
 	{"help", cmd_help, "help [COMMAND]", "show help"},
 	{0},
 };

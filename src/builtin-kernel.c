@@ -1,0 +1,62 @@
+/* builtin-kernel: `ktstr kernel build|list|path` — the guest kernel cache. */
+#include "builtin.h"
+#include "kernel.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int kernel_build_cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"source", required_argument, NULL, 's'},
+		{"jobs", required_argument, NULL, 'j'},
+		{"force", no_argument, NULL, 'f'},
+		{0},
+	};
+	struct kernel_build_opts o = {0};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:j:f", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o.source = optarg;
+			break;
+		case 'j':
+			o.jobs = atoi(optarg);
+			if (o.jobs < 1)
+				return usage_error("kernel", "--jobs needs a positive number");
+			break;
+		case 'f':
+			o.force = true;
+			break;
+		default:
+			return usage_error("kernel", "bad option");
+		}
+	}
+	if (optind != argc)
+		return usage_error("kernel", "unexpected argument '%s'", argv[optind]);
+	return kernel_build(&o);
+}
+
+int cmd_kernel(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("kernel", "expected build, list or path");
+	if (!strcmp(argv[1], "build"))
+		return kernel_build_cmd(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "list"))
+		return kernel_list();
+	if (!strcmp(argv[1], "path")) {
+		struct kernel k;
+		char err[1024];
+		if (!kernel_resolve(argc > 2 ? argv[2] : NULL, &k, err, sizeof(err))) {
+			fprintf(stderr, "ktstr: %s\n", err);
+			return KT_EXIT_INFRA;
+		}
+		puts(k.dir[0] ? k.dir : k.bzimage);
+		return KT_EXIT_PASS;
+	}
+	return usage_error("kernel", "unknown kernel command '%s'; expected build, list or path", argv[1]);
+}

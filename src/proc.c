@@ -1,0 +1,171 @@
+/* proc: child processes, recursive removal, cleanup on every exit path. */
+#define _XOPEN_SOURCE 700
+#include "proc.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+volatile int interrupted;
+
+int run_logged(const char *const *argv, const char *cwd, int log_fd)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (cwd && chdir(cwd))
+			_exit(127);
+		if (log_fd >= 0) {
+			dup2(log_fd, 1);
+			dup2(log_fd, 2);
+		}
+		int nul = open("/dev/null", O_RDONLY);
+		if (nul >= 0)
+			dup2(nul, 0);
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "ktstr: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	cleanup_add_pid(pid);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	cleanup_remove_pid(pid);
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return -1;
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st, (void)flag, (void)f;
+	return remove(p) && errno != ENOENT ? -1 : 0;
+}
+
+int rm_rf(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -1;
+	return nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS);
+}
+
+char *file_tail(const char *path, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	off_t end = lseek(fd, 0, SEEK_END);
+	off_t start = end > (off_t)max ? end - (off_t)max : 0;
+	char *buf = xmalloc((size_t)(end - start) + 1);
+	ssize_t r = pread(fd, buf, (size_t)(end - start), start);
+	close(fd);
+	buf[r > 0 ? r : 0] = 0;
+	return buf;
+}
+
+void print_file_tail(const char *path, int lines, FILE *out)
+{
+	char *t = file_tail(path, 64 * 1024);
+	if (!t)
+		return;
+	char *p = t + strlen(t);
+	int n = 0;
+	while (p > t && n <= lines)
+		if (*--p == '\n')
+			n++;
+	fputs(p == t ? p : p + 1, out);
+	free(t);
+}
+
+/* ---- cleanup registry ------------------------------------------------------ */
+
+#define MAX_CLEAN 64
+static char *dirs[MAX_CLEAN];
+static pid_t pids[MAX_CLEAN];
+static bool handlers;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+	cleanup_run();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install(void)
+{
+	if (handlers)
+		return;
+	handlers = true;
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	atexit(cleanup_run);
+}
+
+void cleanup_add_dir(const char *path)
+{
+	install();
+	for (int i = 0; i < MAX_CLEAN; i++)
+		if (!dirs[i]) {
+			dirs[i] = xstrdup(path);
+			return;
+		}
+}
+
+void cleanup_remove_dir(const char *path)
+{
+	for (int i = 0; i < MAX_CLEAN; i++)
+		if (dirs[i] && !strcmp(dirs[i], path)) {
+			free(dirs[i]);
+			dirs[i] = NULL;
+		}
+}
+
+void cleanup_add_pid(pid_t pid)
+{
+	install();
+	for (int i = 0; i < MAX_CLEAN; i++)
+		if (!pids[i]) {
+			pids[i] = pid;
+			return;
+		}
+}
+
+void cleanup_remove_pid(pid_t pid)
+{
+	for (int i = 0; i < MAX_CLEAN; i++)
+		if (pids[i] == pid)
+			pids[i] = 0;
+}
+
+void cleanup_run(void)
+{
+	/* Kill children first: QEMU must not keep files in our dirs open. */
+	for (int i = 0; i < MAX_CLEAN; i++) {
+		if (pids[i] > 0) {
+			kill(pids[i], SIGKILL);
+			waitpid(pids[i], NULL, 0);
+			pids[i] = 0;
+		}
+	}
+	for (int i = 0; i < MAX_CLEAN; i++) {
+		if (dirs[i]) {
+			rm_rf(dirs[i]);
+			free(dirs[i]);
+			dirs[i] = NULL;
+		}
+	}
+}

@@ -1,0 +1,30 @@
+/* proc: running child programs (logged, with a bounded wait), removing
+ * trees, and a registry of things to clean up on any exit path — normal
+ * return, error, or SIGINT/SIGTERM/SIGHUP — so no QEMU process or temp
+ * directory of ours outlives a run. */
+#ifndef KTSTR_PROC_H
+#define KTSTR_PROC_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Run argv (cwd: NULL = current) with stdout/stderr into log_fd (-1:
+ * inherit).  Returns the exit status, 128+signal, or -1. */
+int run_logged(const char *const *argv, const char *cwd, int log_fd);
+int rm_rf(const char *path);
+void print_file_tail(const char *path, int lines, FILE *out);
+/* Last max bytes of a file (malloc'd, NUL-terminated) or NULL. */
+char *file_tail(const char *path, size_t max);
+
+/* Cleanup registry.  Installs the signal handlers on first use. */
+void cleanup_add_dir(const char *path);
+void cleanup_remove_dir(const char *path);
+void cleanup_add_pid(pid_t pid);
+void cleanup_remove_pid(pid_t pid);
+void cleanup_run(void);
+/* The signal that interrupted us, if any; the handler has cleaned up and
+ * re-raises it, so ktstr dies by that signal as a shell expects. */
+extern volatile int interrupted;
+
+#endif
