@@ -4,6 +4,9 @@
 #ifndef KTSTR_BUILTIN_H
 #define KTSTR_BUILTIN_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 enum kt_exit {
 	KT_EXIT_PASS = 0,	/* pass or skip */
 	KT_EXIT_FAIL = 1,	/* a claim did not hold */
@@ -24,6 +27,12 @@ int cmd_dump(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
+int cmd_shell(int argc, char **argv);
+int cmd_topo(int argc, char **argv);
+
+struct topology;
+/* "1n2l2c1t" or "N,L,C,T" (CLI topology arguments). */
+bool parse_topology_arg(const char *s, struct topology *t, char *why, size_t n);
 int cmd_help(int argc, char **argv);
 
 struct kb_program;

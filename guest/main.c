@@ -1,0 +1,188 @@
+/* ktstr-guest: the program that runs as PID 1 inside the VM.  It mounts
+ * the kernel filesystems, opens the data port to the host, says hello,
+ * runs what the kernel command line asks for (ktstr.mode=exec: a shell
+ * command with its output relayed as records; ktstr.mode=shell: an
+ * interactive shell on the console), reports the exit status, waits for
+ * the host's acknowledgement and powers the VM off.  Static, so the
+ * initramfs needs no libraries for it. */
+#include "guest.h"
+#include "record.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int data_fd = -1;
+
+void send_record(unsigned type, const void *payload, size_t len)
+{
+	if (data_fd < 0 || len > REC_MAX_PAYLOAD)
+		return;
+	uint8_t *buf = malloc(REC_HEADER + len);
+	if (!buf)
+		return;
+	rec_encode(buf, type, payload, (uint32_t)len);
+	size_t off = 0, total = REC_HEADER + len;
+	while (off < total) {
+		ssize_t w = write(data_fd, buf + off, total - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	free(buf);
+}
+
+void guest_log(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	send_record(REC_LOG, line, (size_t)n);
+	fprintf(stderr, "ktstr-guest: %s\n", line);
+}
+
+static void mount_one(const char *src, const char *dst, const char *type, const char *opts)
+{
+	mkdir(dst, 0755);
+	if (mount(src, dst, type, 0, opts) && errno != EBUSY)
+		fprintf(stderr, "ktstr-guest: mount %s on %s: %s\n", type, dst, strerror(errno));
+}
+
+static void setup_mounts(void)
+{
+	mount_one("proc", "/proc", "proc", NULL);
+	mount_one("sysfs", "/sys", "sysfs", NULL);
+	mount_one("devtmpfs", "/dev", "devtmpfs", NULL);
+	mount_one("tmpfs", "/tmp", "tmpfs", "mode=1777");
+	mount_one("cgroup2", "/sys/fs/cgroup", "cgroup2", NULL);
+	mount_one("debugfs", "/sys/kernel/debug", "debugfs", NULL);
+}
+
+/* The virtio-serial port named DATA_PORT_NAME, found through sysfs. */
+static int open_data_port(void)
+{
+	for (int tries = 0; tries < 200; tries++) {
+		DIR *d = opendir("/sys/class/virtio-ports");
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			char path[300], name[64] = "";
+			snprintf(path, sizeof(path), "/sys/class/virtio-ports/%s/name", e->d_name);
+			FILE *f = fopen(path, "r");
+			if (!f)
+				continue;
+			if (fgets(name, sizeof(name), f))
+				name[strcspn(name, "\n")] = 0;
+			fclose(f);
+			if (strcmp(name, DATA_PORT_NAME))
+				continue;
+			snprintf(path, sizeof(path), "/dev/%s", e->d_name);
+			closedir(d);
+			return open(path, O_RDWR | O_CLOEXEC);
+		}
+		if (d)
+			closedir(d);
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* Value of key=... on the kernel command line, or NULL. */
+const char *cmdline_get(const char *key)
+{
+	static char buf[4096];
+	static bool loaded;
+	if (!loaded) {
+		int fd = open("/proc/cmdline", O_RDONLY);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : 0;
+		buf[n > 0 ? n : 0] = 0;
+		if (fd >= 0)
+			close(fd);
+		loaded = true;
+	}
+	static char val[512];
+	size_t kl = strlen(key);
+	for (const char *p = buf; *p;) {
+		while (*p == ' ' || *p == '\n')
+			p++;
+		const char *end = p + strcspn(p, " \n");
+		if ((size_t)(end - p) > kl && !strncmp(p, key, kl) && p[kl] == '=') {
+			snprintf(val, sizeof(val), "%.*s", (int)(end - p - kl - 1), p + kl + 1);
+			return val;
+		}
+		p = end;
+	}
+	return NULL;
+}
+
+static void power_off(int status)
+{
+	int32_t st = status;
+	send_record(REC_EXIT, &st, sizeof(st));
+	/* Wait (bounded) for the host to confirm it has the exit record, so
+	 * powering off cannot race the last bytes out of the virtqueue. */
+	if (data_fd >= 0) {
+		struct pollfd p = {.fd = data_fd, .events = POLLIN};
+		if (poll(&p, 1, 3000) > 0) {
+			uint8_t b[64];
+			if (read(data_fd, b, sizeof(b)) < 0)
+				fprintf(stderr, "ktstr-guest: ack read: %s\n", strerror(errno));
+		}
+	}
+	sync();
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
+
+int main(int argc, char **argv)
+{
+	if (getpid() != 1) {
+		fprintf(stderr, "ktstr-guest runs as PID 1 inside a ktstr VM; use ktstr on the host\n");
+		return 2;
+	}
+	(void)argc, (void)argv;
+	setup_mounts();
+	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin:/include-files", 1);
+	setenv("HOME", "/tmp", 1);
+	setenv("TERM", "linux", 1);
+	data_fd = open_data_port();
+	if (data_fd < 0)
+		fprintf(stderr, "ktstr-guest: no data port '%s'; results cannot reach the host\n", DATA_PORT_NAME);
+	char hello[64];
+	snprintf(hello, sizeof(hello), "ktstr-guest %s", KTSTR_VERSION);
+	send_record(REC_HELLO, hello, strlen(hello));
+
+	const char *mode = cmdline_get("ktstr.mode");
+	int status;
+	if (mode && !strcmp(mode, "exec"))
+		status = run_exec("/ktstr/exec.sh");
+	else if (mode && !strcmp(mode, "shell"))
+		status = run_shell();
+	else {
+		guest_log("unknown ktstr.mode '%s'", mode ? mode : "(none)");
+		status = 125;
+	}
+	power_off(status);
+}

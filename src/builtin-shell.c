@@ -1,0 +1,191 @@
+/* builtin-shell: `ktstr shell` boots the guest kernel with a topology and
+ * gives an interactive busybox shell on the terminal, or runs one command
+ * (--exec) whose output and exit status become ktstr's. */
+#include "builtin.h"
+#include "guestimage.h"
+#include "kernel.h"
+#include "proc.h"
+#include "vm.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "scenario.h"
+#include "types.h"
+
+static struct termios saved_tty;
+static bool tty_saved;
+
+static void restore_tty(void)
+{
+	if (tty_saved)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+}
+
+/* "1n2l2c1t" or "N,L,C,T". */
+bool parse_topology_arg(const char *s, struct topology *t, char *why, size_t n)
+{
+	unsigned a, b, c, d;
+	char extra;
+	if (sscanf(s, "%u,%u,%u,%u%c", &a, &b, &c, &d, &extra) == 4) {
+		*t = (struct topology){a, b, c, d};
+		return topo_valid(t, why, n);
+	}
+	return topo_parse(s, t, why, n);
+}
+
+static void relay(const struct rec *r, void *ctx)
+{
+	bool verbose = *(bool *)ctx;
+	if (r->type == REC_STDOUT)
+		fwrite(r->payload, 1, r->len, stdout), fflush(stdout);
+	else if (r->type == REC_STDERR)
+		fwrite(r->payload, 1, r->len, stderr);
+	else if (r->type == REC_LOG && verbose)
+		fprintf(stderr, "guest: %.*s\n", (int)r->len, r->payload);
+}
+
+struct shell_opts {
+	struct topology topo;
+	const char *exec, *kernel;
+	const char *includes[64];
+	int nincludes;
+	unsigned memory;
+	enum accel accel;
+	uint64_t timeout_ns;
+	bool verbose;
+};
+
+static int parse_opts(int argc, char **argv, struct shell_opts *o)
+{
+	static const struct option opts[] = {
+		{"topology", required_argument, NULL, 't'}, {"include", required_argument, NULL, 'i'},
+		{"exec", required_argument, NULL, 'e'}, {"memory", required_argument, NULL, 'm'},
+		{"kernel", required_argument, NULL, 'k'}, {"accel", required_argument, NULL, 'a'},
+		{"timeout", required_argument, NULL, 'T'}, {"verbose", no_argument, NULL, 'v'},
+		{0},
+	};
+	char why[256];
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:i:e:m:k:a:T:v", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (!parse_topology_arg(optarg, &o->topo, why, sizeof(why)))
+				return usage_error("shell", "topology '%s' %s", optarg, why);
+			break;
+		case 'i':
+			if (o->nincludes == 64)
+				return usage_error("shell", "too many -i files (64 at most)");
+			o->includes[o->nincludes++] = optarg;
+			break;
+		case 'e':
+			o->exec = optarg;
+			break;
+		case 'm':
+			o->memory = (unsigned)atoi(optarg);
+			break;
+		case 'k':
+			o->kernel = optarg;
+			break;
+		case 'a':
+			if (!strcmp(optarg, "auto")) o->accel = ACCEL_AUTO;
+			else if (!strcmp(optarg, "kvm")) o->accel = ACCEL_KVM;
+			else if (!strcmp(optarg, "tcg")) o->accel = ACCEL_TCG;
+			else return usage_error("shell", "--accel %s; expected auto, kvm or tcg", optarg);
+			break;
+		case 'T':
+			if (!parse_dur(optarg, &o->timeout_ns) || !o->timeout_ns)
+				return usage_error("shell", "--timeout %s; expected a duration like 30s", optarg);
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		default:
+			return usage_error("shell", "bad option");
+		}
+	}
+	if (optind != argc)
+		return usage_error("shell", "unexpected argument '%s' (quote the --exec command)", argv[optind]);
+	return 0;
+}
+
+int cmd_shell(int argc, char **argv)
+{
+	struct shell_opts o = {.topo = {1, 1, 2, 1}, .timeout_ns = 0};
+	int rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc;
+	struct kernel k;
+	char err[1024];
+	if (!kernel_resolve(o.kernel, &k, err, sizeof(err))) {
+		fprintf(stderr, "ktstr: %s\n", err);
+		return KT_EXIT_INFRA;
+	}
+	struct cpio extra;
+	cpio_init(&extra);
+	if (o.exec) {
+		char *script = xasprintf("#!/bin/sh\n%s\n", o.exec);
+		cpio_file(&extra, "/ktstr/exec.sh", 0755, script, strlen(script));
+		free(script);
+	}
+	for (int i = 0; i < o.nincludes; i++) {
+		if (!guest_add_include(&extra, o.includes[i], err, sizeof(err))) {
+			fprintf(stderr, "ktstr: %s\n", err);
+			cpio_free(&extra);
+			return KT_EXIT_USAGE;
+		}
+	}
+	cpio_finish(&extra);
+	char dir[] = "/tmp/ktstr-shell-XXXXXX";
+	if (!mkdtemp(dir)) {
+		perror("ktstr: mkdtemp");
+		return KT_EXIT_INFRA;
+	}
+	cleanup_add_dir(dir);
+	char initrd[64];
+	snprintf(initrd, sizeof(initrd), "%s/initrd.img", dir);
+	bool ok = guest_initrd_write(initrd, &extra, err, sizeof(err));
+	cpio_free(&extra);
+	if (!ok) {
+		fprintf(stderr, "ktstr: %s\n", err);
+		return KT_EXIT_INFRA;
+	}
+	struct vm_config vc = {
+		.topo = o.topo, .kernel = k.bzimage, .initrd = initrd, .accel = o.accel,
+		.memory_mib = o.memory ? o.memory : default_memory_mib(&o.topo),
+		.append = o.exec ? "ktstr.mode=exec" : "ktstr.mode=shell",
+		.interactive = !o.exec,
+		.timeout_ns = o.timeout_ns ? o.timeout_ns : (o.exec ? 600 : 24 * 3600) * 1000000000ull,
+	};
+	if (vc.interactive && isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &saved_tty)) {
+		tty_saved = true;
+		atexit(restore_tty);
+	}
+	struct vm_result res;
+	vm_run(&vc, relay, &o.verbose, &res);
+	restore_tty();
+	rm_rf(dir);
+	cleanup_remove_dir(dir);
+	if (o.verbose)
+		fprintf(stderr, "ktstr: %s; accel %s; boot to executor %.0f ms; wall %.0f ms\n",
+			res.reason, res.accel_used, res.boot_ms, res.wall_ms);
+	if (res.outcome == VM_EXITED) {
+		vm_result_free(&res);
+		return res.guest_status & 0xff;
+	}
+	fprintf(stderr, "ktstr: error: %s\n", res.reason);
+	if (res.console_tail && *res.console_tail) {
+		fprintf(stderr, "ktstr: console tail:\n");
+		const char *t = res.console_tail;
+		size_t len = strlen(t);
+		fputs(len > 3000 ? t + len - 3000 : t, stderr);
+	}
+	vm_result_free(&res);
+	return res.outcome == VM_INTERRUPTED ? 130 : KT_EXIT_INFRA;
+}
