@@ -427,8 +427,8 @@ bool kb_decode(const uint8_t *buf, size_t len, struct kb_program *p,
 	kb_init(p);
 	if (!decode_header(&r, p, len, buf, err, errlen))
 		goto fail;
-	rd32(&r, &nstr);
-	rd32(&r, &ninsn);
+	if (!rd32(&r, &nstr) || !rd32(&r, &ninsn))
+		FAIL("truncated: no string and instruction counts after the header");
 	/* Each string needs >= 4 bytes and each instruction >= 4. */
 	if (nstr > r.left / 4 || ninsn > r.left / 4)
 		FAIL("truncated: counts exceed the file size");

@@ -133,8 +133,15 @@ static void pick_scheduler(struct scenario *s, const struct load_opts *o, struct
 	}
 	s->sched_name = name;
 	s->flags = o ? o->flags : NULL;
-	if (!strcmp(name, "eevdf"))
+	if (!strcmp(name, "eevdf")) {
+		const struct ynode *fl = ynode_get(ref, "flags");
+		if (fl && fl->kind == YN_SEQ && fl->n)
+			diag_at(d, fl, "flags given for the eevdf scheduler; expected flags only with a scheduler definition that declares them");
+		if (o && o->flags && o->flags[0])
+			diag_add(d, DIAG_ERROR, s->path, 0, 0,
+				 "--flags given with the eevdf scheduler; expected flags only with a scheduler definition that declares them");
 		return;
+	}
 	const struct def *def = def_find(&s->scheds, name);
 	if (def) {
 		s->sched = def->node;

@@ -241,6 +241,10 @@ bool cpuset_resolve(const struct topology *t, const struct cpuset_spec *sp,
 		topo_node_cpus(t, (unsigned)sp->index, out);
 		return true;
 	case CS_RANGE:
+		if (!(sp->from >= 0 && sp->to <= 1)) {
+			snprintf(why, whylen, "is the range [%g, %g]; expected fractions from 0 to 1", sp->from, sp->to);
+			return false;
+		}
 		if (!(sp->from < sp->to)) {
 			snprintf(why, whylen, "is the range [%g, %g]; expected from < to", sp->from, sp->to);
 			return false;
@@ -261,6 +265,10 @@ bool cpuset_resolve(const struct topology *t, const struct cpuset_spec *sp,
 		cpuset_range(out, lo, hi);
 		return true;
 	case CS_OVERLAP: {
+		if (!(sp->frac >= 0 && sp->frac <= 1)) {
+			snprintf(why, whylen, "overlaps by %g; expected a fraction from 0 to 1", sp->frac);
+			return false;
+		}
 		if (!partition(n, sp->index, sp->of, &lo, &hi, why, whylen))
 			return false;
 		/* Grow the part by frac of its size into its right neighbour

@@ -619,11 +619,14 @@ bool spec_resolve(const struct topology *t, const struct ynode *spec,
 		    !parse_frac(p->items[0]->str, &cs.from) || !parse_frac(p->items[1]->str, &cs.to))
 			return false;
 		cs.kind = CS_RANGE;
+		if (!(cs.from >= 0 && cs.to <= 1))
+			return false;	/* out-of-range fraction: the type check said so */
 	} else if (!strcmp(a->name, "disjoint") || !strcmp(a->name, "overlap")) {
 		cs.kind = a->name[0] == 'd' ? CS_DISJOINT : CS_OVERLAP;
 		if (!field_int(a->ty, p, "index", &cs.index) || !field_int(a->ty, p, "of", &cs.of))
 			return false;
-		if (cs.kind == CS_OVERLAP && !field_num(a->ty, p, "frac", &cs.frac))
+		if (cs.kind == CS_OVERLAP && (!field_num(a->ty, p, "frac", &cs.frac) ||
+					       !(cs.frac >= 0 && cs.frac <= 1)))
 			return false;
 	} else if (!strcmp(a->name, "cpus")) {
 		cs.kind = CS_CPUS;

@@ -81,5 +81,15 @@ grep -q "NOT RUN" "$tmp/err" && ok "run states it did not boot" || bad "run NOT 
 expect_rc "run invalid exits 2" 2 "$KTSTR" run "$tmp/three.yaml"
 expect_rc "run unknown scheduler" 2 "$KTSTR" run --scheduler nope scenarios/fanout.yaml
 
+# Inputs the fuzzers once crashed on: rejected cleanly, never a crash.
+for f in fuzz/regressions/*; do
+	case $f in
+	*.yaml) "$KTSTR" validate "$f" >/dev/null 2>&1 ;;
+	*) "$KTSTR" dump "$f" >/dev/null 2>&1 ;;
+	esac
+	rc=$?
+	[[ $rc == 2 ]] && ok "fuzz regression $(basename "$f") rejected" || bad "fuzz regression $f (exit $rc)"
+done
+
 echo "$pass passed, $fail failed"
 ((fail == 0))

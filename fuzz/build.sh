@@ -1,0 +1,38 @@
+#!/bin/sh
+# Build the libFuzzer targets (fuzz_yaml, fuzz_bytecode) into fuzz/bin/.
+# The interp/ sources are compiled directly with ASan, UBSan and fuzzer
+# instrumentation; the autotools build is not involved (so -D_GNU_SOURCE,
+# which configure adds via AC_USE_SYSTEM_EXTENSIONS, is given here).
+#   usage: fuzz/build.sh [TARGET...]     (default: all targets)
+#   env:   CC (default clang-16), EXTRA_CFLAGS
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+CC=${CC:-clang-16}
+EXTRA_CFLAGS=${EXTRA_CFLAGS:-}
+
+if ! command -v "$CC" >/dev/null 2>&1; then
+	echo "fuzz/build.sh: $CC not found; install clang-16 (or set CC)" >&2
+	exit 1
+fi
+if ! deps=$(pkg-config --cflags --libs yaml-0.1 libcjson); then
+	echo "fuzz/build.sh: pkg-config cannot find yaml-0.1 and libcjson" >&2
+	exit 1
+fi
+
+targets=${*:-"fuzz_yaml fuzz_bytecode"}
+mkdir -p "$here/bin"
+
+for t in $targets; do
+	src="$here/$t.c"
+	if [ ! -f "$src" ]; then
+		echo "fuzz/build.sh: no such target: $t" >&2
+		exit 1
+	fi
+	echo "build $t -> fuzz/bin/$t"
+	# shellcheck disable=SC2086  # deps and EXTRA_CFLAGS are word lists
+	"$CC" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-std=gnu11 -D_GNU_SOURCE -I"$top/interp" $EXTRA_CFLAGS \
+		-o "$here/bin/$t" "$src" "$top"/interp/*.c $deps -lm
+done
