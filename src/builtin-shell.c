@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -39,6 +40,12 @@ bool parse_topology_arg(const char *s, struct topology *t, char *why, size_t n)
 	return topo_parse(s, t, why, n);
 }
 
+static size_t initrd_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) ? 0 : (size_t)st.st_size;
+}
+
 static void relay(const struct rec *r, void *ctx)
 {
 	bool verbose = *(bool *)ctx;
@@ -58,6 +65,7 @@ struct shell_opts {
 	unsigned memory;
 	enum accel accel;
 	uint64_t timeout_ns;
+	unsigned numa_distance, mem_only_nodes;
 	bool verbose;
 };
 
@@ -68,6 +76,7 @@ static int parse_opts(int argc, char **argv, struct shell_opts *o)
 		{"exec", required_argument, NULL, 'e'}, {"memory", required_argument, NULL, 'm'},
 		{"kernel", required_argument, NULL, 'k'}, {"accel", required_argument, NULL, 'a'},
 		{"timeout", required_argument, NULL, 'T'}, {"verbose", no_argument, NULL, 'v'},
+		{"numa-distance", required_argument, NULL, 'D'}, {"memory-only-nodes", required_argument, NULL, 'M'},
 		{0},
 	};
 	char why[256];
@@ -105,6 +114,16 @@ static int parse_opts(int argc, char **argv, struct shell_opts *o)
 			break;
 		case 'v':
 			o->verbose = true;
+			break;
+		case 'D':
+			o->numa_distance = (unsigned)atoi(optarg);
+			if (o->numa_distance < 11 || o->numa_distance > 254)
+				return usage_error("shell", "--numa-distance %s; expected 11..254 (local is 10)", optarg);
+			break;
+		case 'M':
+			o->mem_only_nodes = (unsigned)atoi(optarg);
+			if (o->mem_only_nodes > 8)
+				return usage_error("shell", "--memory-only-nodes %s; expected 0..8", optarg);
 			break;
 		default:
 			return usage_error("shell", "bad option");
@@ -158,7 +177,8 @@ int cmd_shell(int argc, char **argv)
 	}
 	struct vm_config vc = {
 		.topo = o.topo, .kernel = k.bzimage, .initrd = initrd, .accel = o.accel,
-		.memory_mib = o.memory ? o.memory : default_memory_mib(&o.topo),
+		.memory_mib = vm_memory_mib(o.memory, default_memory_mib(&o.topo), initrd_size(initrd)),
+		.numa_distance = o.numa_distance, .mem_only_nodes = o.mem_only_nodes,
 		.append = o.exec ? "ktstr.mode=exec" : "ktstr.mode=shell",
 		.interactive = !o.exec,
 		.timeout_ns = o.timeout_ns ? o.timeout_ns : (o.exec ? 600 : 24 * 3600) * 1000000000ull,

@@ -19,7 +19,7 @@ const struct builtin builtins[] = {
 	 "print the JSON Schema of the format (or its man reference)"},
 	{"kernel", cmd_kernel, "kernel build [--source DIR|TARBALL] [--jobs N] [--force] | kernel list | kernel path [KEY]",
 	 "build, list and locate cached guest kernels"},
-	{"shell", cmd_shell, "shell [--topology 1n2l2c1t|N,L,C,T] [-i FILE]... [--exec CMD] [--kernel K] [--accel auto|kvm|tcg] [--memory MIB] [--timeout DUR] [-v]",
+	{"shell", cmd_shell, "shell [--topology 1n2l2c1t|N,L,C,T] [-i FILE]... [--exec CMD] [--kernel K] [--accel auto|kvm|tcg] [--memory MIB] [--numa-distance D] [--memory-only-nodes K] [--timeout DUR] [-v]",
 	 "boot the guest kernel and open a shell (or run one command)"},
 	{"topo", cmd_topo, "topo", "print the host CPU topology"},
 	{"help", cmd_help, "help [COMMAND]", "show help"},

@@ -76,21 +76,34 @@ static void add(struct argv_b *a, const char *fmt, ...)
 	a->v[a->n] = NULL;
 }
 
+unsigned vm_memory_mib(unsigned want, unsigned topo_default, size_t initrd_bytes)
+{
+	if (want)
+		return want;
+	/* The compressed image, its unpacked copy (about 3x) and headroom. */
+	unsigned floor = 256 + (unsigned)(initrd_bytes * 4 / (1024 * 1024));
+	return topo_default > floor ? topo_default : floor;
+}
+
 static void add_numa(struct argv_b *a, const struct vm_config *c)
 {
 	const struct topology *t = &c->topo;
-	unsigned nodes = t->numa_nodes, per = topo_ncpus(t) / nodes;
+	unsigned cpu_nodes = t->numa_nodes, nodes = cpu_nodes + c->mem_only_nodes;
+	unsigned per = topo_ncpus(t) / cpu_nodes;
 	unsigned mem_per = c->memory_mib / nodes;
 	for (unsigned n = 0; n < nodes; n++) {
 		unsigned mem = n + 1 == nodes ? c->memory_mib - mem_per * (nodes - 1) : mem_per;
 		add(a, "-object");
 		add(a, "memory-backend-ram,id=mem%u,size=%uM", n, mem);
 		add(a, "-numa");
-		if (per == 1)
+		if (n >= cpu_nodes)
+			add(a, "node,nodeid=%u,memdev=mem%u", n, n);
+		else if (per == 1)
 			add(a, "node,nodeid=%u,cpus=%u,memdev=mem%u", n, n * per, n);
 		else
 			add(a, "node,nodeid=%u,cpus=%u-%u,memdev=mem%u", n, n * per, (n + 1) * per - 1, n);
 	}
+	nodes = nodes > cpu_nodes ? nodes : cpu_nodes;
 	if (c->numa_distance && nodes > 1) {
 		for (unsigned i = 0; i < nodes; i++)
 			for (unsigned j = i + 1; j < nodes; j++) {
@@ -127,7 +140,7 @@ char **vm_qemu_argv(const struct vm_config *c, enum accel accel, const char *con
 	add(&a, "-smp");
 	add(&a, "%u,sockets=%u,dies=%u,cores=%u,threads=%u", topo_ncpus(t), t->numa_nodes,
 	    t->llcs / t->numa_nodes, t->cores, t->threads);
-	if (t->numa_nodes > 1)
+	if (t->numa_nodes > 1 || c->mem_only_nodes)
 		add_numa(&a, c);
 	add(&a, "-kernel");
 	add(&a, "%s", c->kernel);

@@ -30,6 +30,7 @@ struct vm_config {
 	bool interactive;		/* console on the terminal */
 	uint64_t timeout_ns;		/* wall-clock watchdog from launch */
 	unsigned numa_distance;		/* remote distance (local 10); 0 = QEMU default */
+	unsigned mem_only_nodes;	/* extra NUMA nodes with memory and no CPUs */
 	const char *qemu;		/* binary; NULL = qemu-system-x86_64 */
 };
 
@@ -57,6 +58,9 @@ struct vm_result {
 typedef void (*vm_record_fn)(const struct rec *r, void *ctx);
 
 enum accel accel_choose(enum accel want, char *why, size_t whylen);
+/* Guest memory: the topology's default, but at least enough to unpack an
+ * initramfs of initrd_bytes (compressed) into the rootfs with room left. */
+unsigned vm_memory_mib(unsigned want, unsigned topo_default, size_t initrd_bytes);
 /* The QEMU argument vector (NULL-terminated, malloc'd strings). */
 char **vm_qemu_argv(const struct vm_config *c, enum accel accel, const char *console,
 		    const char *data_sock);

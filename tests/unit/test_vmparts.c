@@ -95,6 +95,17 @@ static void test_qemu_topology_mapping(void **st)
 	assert_false(has_arg(argv, "-numa"));
 	assert_true(has_arg(argv, "host"));
 	vm_argv_free(argv);
+	struct vm_config m = {.topo = {2, 2, 1, 1}, .memory_mib = 900, .kernel = "bz", .initrd = "rd",
+			      .numa_distance = 20, .mem_only_nodes = 1};
+	argv = vm_qemu_argv(&m, ACCEL_TCG, "/t/con", "/t/sock");
+	assert_true(has_arg(argv, "node,nodeid=2,memdev=mem2"));
+	assert_true(has_arg(argv, "node,nodeid=1,cpus=1,memdev=mem1"));
+	assert_true(has_arg(argv, "dist,src=0,dst=2,val=20"));
+	assert_true(has_arg(argv, "memory-backend-ram,id=mem0,size=300M"));
+	vm_argv_free(argv);
+	assert_int_equal(vm_memory_mib(0, 320, 0), 320);
+	assert_int_equal(vm_memory_mib(0, 320, 100u << 20), 656);
+	assert_int_equal(vm_memory_mib(1024, 320, 100u << 20), 1024);
 }
 
 static void test_record_framing_survives_garbage_and_cuts(void **st)
