@@ -218,48 +218,50 @@ static void test_alias_bomb_bounded(void **st)
 	sb_free(&sb);
 }
 
-static void test_lowering_fills_defaults(void **st)
+/* Load a valid scenario and return the disassembly of its program. */
+static char *listing(const char *yaml)
 {
-	(void)st;
-	const char *y = "topology: 1n2l2c1t\n"
-			"backdrop:\n  cgroups:\n    - name: a\n      cpuset: {llc: 1}\n      work: pipe_io\n      workers: 2\n"
-			"claims: {max_gap_ms: off}\n";
 	struct diag d = {0};
 	struct scenario s;
-	assert_true(load(y, &d, &s));
+	assert_true(load(yaml, &d, &s));
 	struct kb_program p;
 	scenario_lower(&s, &p);
 	struct strbuf sb = {0};
 	kb_disasm(&p, &sb);
+	kb_free(&p);
+	scenario_free(&s);
+	return sb_detach(&sb);
+}
+
+static void test_lowering_fills_defaults(void **st)
+{
+	(void)st;
+	char *l = listing("topology: 1n2l2c1t\n"
+			  "backdrop:\n  cgroups:\n    - name: a\n      cpuset: {llc: 1}\n      work: pipe_io\n      workers: 2\n"
+			  "claims: {max_gap_ms: off}\n");
+	struct strbuf sb = {.buf = l};
 	assert_non_null(strstr(sb.buf, "cgroup name=\"a\" cpuset=\"llc\" cpuset.llc=1 cpuset.cpus=cpus:2-3"));
 	assert_non_null(strstr(sb.buf, "work=\"pipe_io\" work.burst_iters=1024"));
 	assert_non_null(strstr(sb.buf, "check name=\"not_starved\" value=true"));
 	assert_null(strstr(sb.buf, "max_gap_ms"));	/* switched off */
 	assert_non_null(strstr(sb.buf, "duration 2s"));
-	sb_free(&sb);
-	kb_free(&p);
-	scenario_free(&s);
+	free(l);
 }
 
 static void test_claim_layering(void **st)
 {
 	(void)st;
-	const char *y = "scheduler: s\n"
-			"schedulers: [{name: s, binary: x, claims: {max_gap_ms: 500, max_spread_pct: 40}}]\n"
-			"claims: {max_spread_pct: 20}\n";
-	struct diag d = {0};
-	struct scenario s;
-	assert_true(load(y, &d, &s));
-	struct kb_program p;
-	scenario_lower(&s, &p);
-	struct strbuf sb = {0};
-	kb_disasm(&p, &sb);
+	char *l = listing("scheduler: s\n"
+			  "schedulers: [{name: s, binary: x, claims: {max_gap_ms: 500, max_spread_pct: 40}}]\n"
+			  "claims: {max_spread_pct: 20, cgroups: {a: {max_gap_ms: off}}}\n"
+			  "backdrop: {cgroups: [{name: a}]}\n");
+	struct strbuf sb = {.buf = l};
 	assert_non_null(strstr(sb.buf, "check name=\"max_gap_ms\" value=500"));
 	assert_non_null(strstr(sb.buf, "check name=\"max_spread_pct\" value=20"));
 	assert_non_null(strstr(sb.buf, "scheduler name=\"s\" binary=\"x\" attach_timeout=20s"));
-	sb_free(&sb);
-	kb_free(&p);
-	scenario_free(&s);
+	/* off at cgroup scope is emitted, to override the scenario's check */
+	assert_non_null(strstr(sb.buf, "check name=\"max_gap_ms\" cgroup=\"a\" value=\"off\""));
+	free(l);
 }
 
 int main(void)
