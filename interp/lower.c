@@ -375,11 +375,21 @@ static void lower_claims(struct lctx *c)
 	}
 }
 
+/* The executor splits workers into groups of the work type's size. */
+static void lower_group_size(struct lctx *c, const struct ynode *spec)
+{
+	const struct ynode *work = ynode_get(spec, "work"), *params = NULL;
+	const struct ty_alt *wt = work ? ty_variant_of(&ty_work, work, &params)
+				       : ty_alt(&ty_work, "spin_wait");
+	kb_int(c->p, "group_size", wt ? worktype_group_size(wt, params) : 1);
+}
+
 static void lower_spawns(struct lctx *c, const char *cgroup, const struct ynode *spec,
 			 const struct ty *t)
 {
 	kb_emit(c->p, OPC_SPAWN);
 	kb_str(c->p, "cgroup", cgroup);
+	lower_group_size(c, spec);
 	for (const struct ty_field *f = ty_workspec.fields; f->key; f++) {
 		struct ynode tmp;
 		const struct ynode *v = ynode_get(spec, f->key);
@@ -416,6 +426,8 @@ static void lower_ops(struct lctx *c, const struct ynode *ops)
 		const struct ynode *p;
 		const struct ty_alt *a = ty_variant_of(&ty_op, ops->items[i], &p);
 		kb_emit(c->p, (enum kb_opcode)a->code);
+		if (a->code == OPC_SPAWN || a->code == OPC_SPAWN_HOST)
+			lower_group_size(c, p);
 		if (a->ty)
 			lower_struct(c, "", a->ty, p);
 	}

@@ -1,0 +1,105 @@
+/* telemetry: what every worker measures about itself, cheaply enough to
+ * leave on (goal: a SpinWait worker keeps >= 98% of a bare spin loop's
+ * rate).  The hot path is tm_work(): it only adds to a counter, and every
+ * TM_CHECKPOINT units takes a checkpoint — one clock read and one getcpu —
+ * that updates the scheduling gap, CPUs used, migrations and the phase
+ * (step) slice.  Wake latencies go to a capped reservoir (Algorithm R).
+ * At the end the worker serialises itself as a JSON WorkerReport. */
+#ifndef KTSTR_TELEMETRY_H
+#define KTSTR_TELEMETRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct jw;
+
+#define TM_CHECKPOINT 1024		/* work units between checkpoints */
+#define TM_MAX_WAKE_SAMPLES 100000	/* whole-run reservoir cap */
+#define TM_MAX_PHASE_SAMPLES 8192	/* per phase-slice reservoir cap */
+#define TM_MAX_MIGRATIONS 4096		/* recorded migrations (count continues) */
+#define TM_MAX_PHASES 64
+#define TM_MAX_CPUS 256
+
+struct tm_migration {
+	uint64_t at_ns;			/* since the worker started */
+	uint16_t from, to;
+};
+
+struct tm_reservoir {
+	uint64_t *v;
+	uint32_t n, cap;
+	uint64_t total;			/* observations, including dropped */
+	uint64_t rng;
+};
+
+/* Per-step slice: what happened while the executor's phase word had one
+ * value (0 = backdrop before step 1, k = step k). */
+struct tm_phase {
+	uint32_t epoch;
+	uint64_t wall_ns, cpu_ns, iterations, work_units, migrations;
+	uint64_t max_gap_ns, max_gap_at_ns;
+	uint16_t max_gap_cpu;
+	uint64_t run_delay_ns, voluntary_csw, involuntary_csw;
+	uint64_t cpus_used[TM_MAX_CPUS / 64];
+	struct tm_reservoir wake;
+};
+
+struct telemetry {
+	/* hot */
+	uint64_t work_units, iterations;
+	uint64_t next_checkpoint;
+	/* checkpoint state */
+	uint64_t start_ns, last_ns;
+	int cpu;
+	uint64_t max_gap_ns, max_gap_at_ns;
+	int max_gap_cpu;
+	uint64_t cpus_used[TM_MAX_CPUS / 64];
+	uint64_t migration_count;
+	struct tm_migration *migrations;
+	uint32_t nmigrations;
+	struct tm_reservoir wake;
+	/* run totals */
+	uint64_t wall_ns, cpu_ns, cpu_start_ns;
+	uint64_t run_delay_start, run_delay_ns, run_count_start, run_count;
+	uint64_t vcsw_start, ivcsw_start, voluntary_csw, involuntary_csw;
+	uint64_t vmstat_migrated_start, vmstat_migrated;
+	bool track_numa;		/* mem policy set: report page placement */
+	/* phases */
+	const volatile uint32_t *phase_word;	/* NULL: no phase tracking */
+	struct tm_phase phases[TM_MAX_PHASES];
+	uint32_t nphases;
+	/* extra counters some work types fill */
+	uint64_t forks;
+	bool finished;
+};
+
+/* Call once in the worker after the start barrier. phase_word may be NULL. */
+void tm_start(struct telemetry *t, const volatile uint32_t *phase_word, bool track_numa);
+void tm_checkpoint(struct telemetry *t);
+
+/* Add work units; takes a checkpoint every TM_CHECKPOINT units. */
+static inline void tm_work(struct telemetry *t, uint64_t units)
+{
+	t->work_units += units;
+	if (t->work_units >= t->next_checkpoint)
+		tm_checkpoint(t);
+}
+
+/* One outer-loop iteration completed. */
+static inline void tm_iter(struct telemetry *t)
+{
+	t->iterations++;
+}
+
+/* One wake/resume latency observation in ns (whole run and phase). */
+void tm_wake(struct telemetry *t, uint64_t ns);
+/* Stop measuring (end of loop): totals, schedstat, csw, last phase. */
+void tm_finish(struct telemetry *t);
+/* Append this worker's report fields (inside an open JSON object). */
+void tm_report_json(const struct telemetry *t, struct jw *j);
+void tm_free(struct telemetry *t);
+
+/* Monotonic clock in ns. */
+uint64_t tm_now_ns(void);
+
+#endif
