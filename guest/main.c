@@ -5,8 +5,10 @@
  * interactive shell on the console), reports the exit status, waits for
  * the host's acknowledgement and powers the VM off.  Static, so the
  * initramfs needs no libraries for it. */
+#include "executor.h"
 #include "guest.h"
 #include "record.h"
+#include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -136,6 +138,47 @@ const char *cmdline_get(const char *key)
 	return NULL;
 }
 
+static void emit_record(const char *json, void *ctx)
+{
+	(void)ctx;
+	send_record(REC_JSON, json, strlen(json));
+}
+
+/* ktstr.mode=run: execute /ktstr/program.ktbc. */
+static int run_program(const char *path)
+{
+	size_t len;
+	char *buf = read_file(path, &len, KTBC_MAX_SIZE);
+	if (!buf) {
+		guest_log("cannot read %s: %s", path, strerror(errno));
+		return 120;
+	}
+	struct exec *x = calloc(1, sizeof(*x));
+	char err[256], missing[128];
+	if (!kb_decode((uint8_t *)buf, len, &x->prog, err, sizeof(err))) {
+		guest_log("invalid program: %s", err);
+		free(buf);
+		return 121;
+	}
+	free(buf);
+	int e = cg_init(&x->cg, "/sys/fs/cgroup", "ktstr", missing, sizeof(missing));
+	if (e) {
+		guest_log("cannot create the workload cgroup: %s", strerror(-e));
+		return 122;
+	}
+	if (*missing)
+		guest_log("controllers not enabled: %s", missing);
+	x->emit = emit_record;
+	int rc = exec_program(x);
+	cg_destroy_root(&x->cg);
+	kb_free(&x->prog);
+	free(x);
+	/* Reap whatever was left to PID 1. */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	return rc;
+}
+
 static void power_off(int status)
 {
 	int32_t st = status;
@@ -178,6 +221,8 @@ int main(int argc, char **argv)
 	int status;
 	if (mode && !strcmp(mode, "exec"))
 		status = run_exec("/ktstr/exec.sh");
+	else if (mode && !strcmp(mode, "run"))
+		status = run_program("/ktstr/program.ktbc");
 	else if (mode && !strcmp(mode, "shell"))
 		status = run_shell();
 	else {

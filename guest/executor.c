@@ -1,0 +1,184 @@
+/* executor: the program walk — header checks, backdrop, steps with their
+ * holds (frac, fixed, loop), step teardown, final collection. */
+#include "executor.h"
+#include "json.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static void emit_json(struct exec *x, struct jw *j)
+{
+	x->emit(j->buf, x->emit_ctx);
+	jw_free(j);
+}
+
+static void emit_step(struct exec *x, const struct kb_insn *in, const char *what)
+{
+	struct jw j;
+	jw_init(&j);
+	jw_obj(&j);
+	jw_kstr(&j, "type", what);
+	jw_kint(&j, "step", x->step);
+	const char *name = in ? kb_get_str(&x->prog, in, "name") : NULL;
+	if (name)
+		jw_kstr(&j, "name", name);
+	jw_kuint(&j, "at_ns", tm_now_ns() - x->t0);
+	jw_end_obj(&j);
+	emit_json(x, &j);
+}
+
+/* Index of the END matching the BACKDROP/STEP at i. */
+static uint32_t block_end(const struct kb_program *p, uint32_t i)
+{
+	for (uint32_t k = i + 1; k < p->ninsn; k++)
+		if (p->insn[k].op == OPC_END)
+			return k;
+	return p->ninsn;
+}
+
+/* Ops of a block come first, then its cgroup definitions: the setup
+ * starts at the first CGROUP instruction. */
+static uint32_t block_setup(const struct kb_program *p, uint32_t begin, uint32_t end)
+{
+	for (uint32_t k = begin; k < end; k++)
+		if (p->insn[k].op == OPC_CGROUP)
+			return k;
+	return end;
+}
+
+static void run_range(struct exec *x, uint32_t from, uint32_t to)
+{
+	for (uint32_t k = from; k < to; k++)
+		exec_op(x, &x->prog.insn[k]);
+}
+
+static uint64_t frac_ns(const struct exec *x, double f)
+{
+	return (uint64_t)((double)x->duration_ns * f);
+}
+
+static void hold(struct exec *x, const struct kb_insn *step, uint32_t ops_from, uint32_t ops_to)
+{
+	const char *kind = kb_get_str(&x->prog, step, "hold");
+	const struct kb_operand *o;
+	uint64_t now = tm_now_ns();
+	if (!kind || !strcmp(kind, "full")) {
+		exec_wait_until(x, now + x->duration_ns);
+	} else if (!strcmp(kind, "frac") && (o = kb_get(&x->prog, step, "hold.frac"))) {
+		exec_wait_until(x, now + frac_ns(x, o->f));
+	} else if (!strcmp(kind, "fixed") && (o = kb_get(&x->prog, step, "hold.fixed"))) {
+		exec_wait_until(x, now + (uint64_t)o->i);
+	} else if (!strcmp(kind, "loop")) {
+		int64_t interval = 100000000;
+		kb_get_int(&x->prog, step, "hold.interval", &interval);
+		const struct kb_operand *f = kb_get(&x->prog, step, "hold.for");
+		uint64_t end = f ? now + frac_ns(x, f->f) : x->t0 + x->duration_ns;
+		if (end < now + (uint64_t)interval)
+			end = now + (uint64_t)interval;
+		for (uint64_t next = now + (uint64_t)interval; next < end; next += (uint64_t)interval) {
+			exec_wait_until(x, next);
+			run_range(x, ops_from, ops_to);
+		}
+		exec_wait_until(x, end);
+	}
+}
+
+static void remove_step_cgroups(struct exec *x, int step)
+{
+	for (size_t i = x->ncgroups; i-- > 0;) {
+		if (x->cgroups[i].step != step)
+			continue;
+		int e = cg_remove(&x->cg, x->cgroups[i].name);
+		if (e)
+			exec_op_error(x, NULL, x->cgroups[i].name, e, "removing step cgroup at step end");
+		x->cgroups[i] = x->cgroups[--x->ncgroups];
+	}
+}
+
+static void run_block(struct exec *x, uint32_t begin, uint32_t end, const struct kb_insn *step)
+{
+	uint32_t setup = block_setup(&x->prog, begin, end);
+	run_range(x, begin, setup);
+	run_range(x, setup, end);
+	if (step)
+		hold(x, step, begin, setup);
+}
+
+static bool check_topology(struct exec *x)
+{
+	char online[256] = "";
+	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+	if (f) {
+		if (fgets(online, sizeof(online), f))
+			online[strcspn(online, "\n")] = 0;
+		fclose(f);
+	}
+	struct cpuset cs;
+	unsigned have = cpuset_parse(online, &cs) ? cpuset_count(&cs) : 0;
+	if (have == topo_ncpus(&x->topo))
+		return true;
+	struct jw j;
+	jw_init(&j);
+	jw_obj(&j);
+	jw_kstr(&j, "type", "topology_mismatch");
+	jw_kint(&j, "want_cpus", topo_ncpus(&x->topo));
+	jw_kint(&j, "have_cpus", have);
+	jw_kstr(&j, "online", online);
+	jw_end_obj(&j);
+	emit_json(x, &j);
+	return false;
+}
+
+int exec_program(struct exec *x)
+{
+	x->topo = x->prog.topo;
+	x->duration_ns = x->prog.duration_ns;
+	if (!check_topology(x))
+		return 4;
+	x->phase = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (x->phase == MAP_FAILED)
+		return 5;
+	*x->phase = 0;
+	x->t0 = tm_now_ns();
+	const struct kb_program *p = &x->prog;
+	for (uint32_t i = 0; i < p->ninsn; i++) {
+		const struct kb_insn *in = &p->insn[i];
+		if (in->op == OPC_BACKDROP || in->op == OPC_STEP) {
+			uint32_t end = block_end(p, i);
+			bool is_step = in->op == OPC_STEP;
+			if (is_step) {
+				int64_t idx = 0;
+				kb_get_int(p, in, "index", &idx);
+				x->step = (int)idx;
+				__atomic_store_n(x->phase, (uint32_t)idx, __ATOMIC_RELEASE);
+			}
+			emit_step(x, in, is_step ? "step_start" : "backdrop_start");
+			run_block(x, i + 1, end, is_step ? in : NULL);
+			if (is_step) {
+				exec_stop_groups(x, NULL, x->step);
+				payload_end_step(x, x->step);
+				remove_step_cgroups(x, x->step);
+				emit_step(x, in, "step_end");
+			}
+			i = end;
+			continue;
+		}
+		/* Definitions (scheduler, payloads, claims) are read where used. */
+	}
+	/* A program without steps runs its backdrop for the whole duration. */
+	bool has_steps = false;
+	for (uint32_t i = 0; i < p->ninsn; i++)
+		has_steps |= p->insn[i].op == OPC_STEP;
+	if (!has_steps)
+		exec_wait_until(x, x->t0 + x->duration_ns);
+	x->step = 0;
+	exec_stop_groups(x, NULL, -1);
+	payload_end_step(x, -1);
+	remove_step_cgroups(x, 0);
+	emit_step(x, NULL, "end");
+	munmap((void *)x->phase, 4096);
+	return 0;
+}

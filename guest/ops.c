@@ -1,0 +1,408 @@
+/* ops: one function per bytecode op, in one table indexed by opcode.
+ * A failing op is reported (op, cgroup, errno, message) and the scenario
+ * goes on; the host decides what that means for the verdict. */
+#include "executor.h"
+#include "json.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef int (*op_fn)(struct exec *x, const struct kb_insn *in);
+
+static const char *s(struct exec *x, const struct kb_insn *in, const char *key)
+{
+	return kb_get_str(&x->prog, in, key);
+}
+
+void exec_op_error(struct exec *x, const struct kb_insn *in, const char *cgroup, int err,
+		   const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	x->op_errors++;
+	struct jw j;
+	jw_init(&j);
+	jw_obj(&j);
+	jw_kstr(&j, "type", "op_error");
+	jw_kstr(&j, "op", in ? kb_opcode_name(in->op) : "teardown");
+	jw_kstr(&j, "cgroup", cgroup ? cgroup : "");
+	jw_kint(&j, "errno", err < 0 ? -err : err);
+	jw_kstr(&j, "error", err ? strerror(err < 0 ? -err : err) : "");
+	jw_kstr(&j, "message", msg);
+	jw_kint(&j, "step", x->step);
+	jw_kuint(&j, "at_ns", tm_now_ns() - x->t0);
+	jw_end_obj(&j);
+	x->emit(j.buf, x->emit_ctx);
+	jw_free(&j);
+}
+
+/* ---- cgroup bookkeeping --------------------------------------------------- */
+
+static void track_cgroup(struct exec *x, const char *name)
+{
+	if (x->ncgroups < EXEC_MAX_CGROUPS) {
+		snprintf(x->cgroups[x->ncgroups].name, sizeof(x->cgroups[0].name), "%s", name);
+		x->cgroups[x->ncgroups++].step = x->step;
+	}
+}
+
+static void untrack_cgroup(struct exec *x, const char *name)
+{
+	for (size_t i = 0; i < x->ncgroups; i++)
+		if (!strcmp(x->cgroups[i].name, name)) {
+			x->cgroups[i] = x->cgroups[--x->ncgroups];
+			return;
+		}
+}
+
+static bool in_cgroup(const char *group_cg, const char *name)
+{
+	size_t l = strlen(name);
+	return !strcmp(group_cg, name) || (!strncmp(group_cg, name, l) && group_cg[l] == '/');
+}
+
+static void emit_report(const char *json, void *ctx)
+{
+	struct exec *x = ctx;
+	x->emit(json, x->emit_ctx);
+}
+
+/* Stop and collect the groups in cgroup (and below it), or of a step
+ * (step >= 0, cgroup NULL), or all (step -1). */
+void exec_stop_groups(struct exec *x, const char *cgroup, int step)
+{
+	for (size_t i = x->ngroups; i-- > 0;) {
+		struct exec_group *g = &x->groups[i];
+		bool match = cgroup ? in_cgroup(g->cgroup, cgroup) : (step < 0 || g->step == step);
+		if (!match)
+			continue;
+		spawn_stop(g->g, emit_report, x);
+		x->groups[i] = x->groups[--x->ngroups];
+	}
+}
+
+/* ---- ops ------------------------------------------------------------------- */
+
+static int set_cpuset(struct exec *x, const struct kb_insn *in, const char *cg, const char *prefix)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "%scpus", prefix);
+	const char *cpus = s(x, in, key);
+	if (!cpus) {
+		/* cpuset: {cpus: [..]} keeps the list under cpuset.cpus itself */
+		snprintf(key, sizeof(key), "%s", prefix[0] ? "cpuset.cpus" : "cpus");
+		cpus = s(x, in, key);
+	}
+	if (!cpus)
+		return 0;
+	int64_t mems;
+	snprintf(key, sizeof(key), "%smems", prefix);
+	int e = cg_write(&x->cg, cg, "cpuset.cpus", cpus);
+	if (e)
+		exec_op_error(x, in, cg, e, "writing cpuset.cpus = %s", cpus);
+	if (!e && kb_get_int(&x->prog, in, key, &mems)) {
+		char v[32];
+		snprintf(v, sizeof(v), "%lld", (long long)mems);
+		if ((e = cg_write(&x->cg, cg, "cpuset.mems", v)))
+			exec_op_error(x, in, cg, e, "writing cpuset.mems = %s", v);
+	}
+	return e;
+}
+
+static int set_cpu_max(struct exec *x, const struct kb_insn *in, const char *cg, const char *prefix)
+{
+	char qk[64], pk[64], v[64];
+	snprintf(qk, sizeof(qk), "%squota", prefix);
+	snprintf(pk, sizeof(pk), "%speriod", prefix);
+	const struct kb_operand *q = kb_get(&x->prog, in, qk);
+	int64_t period = 100000000;
+	kb_get_int(&x->prog, in, pk, &period);
+	if (!q)
+		return 0;
+	if (q->type == KB_STR)
+		snprintf(v, sizeof(v), "max %lld", (long long)(period / 1000));
+	else
+		snprintf(v, sizeof(v), "%lld %lld", (long long)(q->i / 1000), (long long)(period / 1000));
+	int e = cg_write(&x->cg, cg, "cpu.max", v);
+	if (e)
+		exec_op_error(x, in, cg, e, "writing cpu.max = %s", v);
+	return e;
+}
+
+static int set_weight(struct exec *x, const struct kb_insn *in, const char *cg, const char *key)
+{
+	int64_t w;
+	if (!kb_get_int(&x->prog, in, key, &w))
+		return 0;
+	char v[32];
+	snprintf(v, sizeof(v), "%lld", (long long)w);
+	int e = cg_write(&x->cg, cg, "cpu.weight", v);
+	if (e)
+		exec_op_error(x, in, cg, e, "writing cpu.weight = %s", v);
+	return e;
+}
+
+static int op_add_cgroup(struct exec *x, const struct kb_insn *in)
+{
+	const char *name = s(x, in, "name");
+	int e = cg_create(&x->cg, name);
+	if (e) {
+		exec_op_error(x, in, name, e, "creating the cgroup");
+		return e;
+	}
+	track_cgroup(x, name);
+	return 0;
+}
+
+static int op_cgroup(struct exec *x, const struct kb_insn *in)
+{
+	const char *name = s(x, in, "name");
+	int e = op_add_cgroup(x, in);
+	if (e)
+		return e;
+	set_cpuset(x, in, name, "cpuset.");
+	set_weight(x, in, name, "weight");
+	set_cpu_max(x, in, name, "cpu_max.");
+	return 0;
+}
+
+static int op_remove_cgroup(struct exec *x, const struct kb_insn *in)
+{
+	const char *name = s(x, in, "name");
+	exec_stop_groups(x, name, 0);
+	int e = cg_remove(&x->cg, name);
+	if (e)
+		exec_op_error(x, in, name, e, "removing the cgroup");
+	else
+		untrack_cgroup(x, name);
+	return e;
+}
+
+static int op_set_cpuset(struct exec *x, const struct kb_insn *in)
+{
+	return set_cpuset(x, in, s(x, in, "cgroup"), "cpuset.");
+}
+
+static int op_clear_cpuset(struct exec *x, const struct kb_insn *in)
+{
+	const char *name = s(x, in, "name");
+	int e = cg_write(&x->cg, name, "cpuset.cpus", "");
+	if (e)
+		exec_op_error(x, in, name, e, "clearing cpuset.cpus");
+	return e;
+}
+
+static int op_swap_cpusets(struct exec *x, const struct kb_insn *in)
+{
+	const char *a = s(x, in, "a"), *b = s(x, in, "b");
+	char ca[1024], cb[1024];
+	int e = cg_read(&x->cg, a, "cpuset.cpus", ca, sizeof(ca));
+	if (!e)
+		e = cg_read(&x->cg, b, "cpuset.cpus", cb, sizeof(cb));
+	/* Widen a first so the two never need to overlap in between. */
+	if (!e && !(e = cg_write(&x->cg, a, "cpuset.cpus", cb)))
+		e = cg_write(&x->cg, b, "cpuset.cpus", ca);
+	if (e)
+		exec_op_error(x, in, a, e, "swapping cpusets of %s and %s", a, b);
+	return e;
+}
+
+static int spawn_into(struct exec *x, const struct kb_insn *in, const char *cg)
+{
+	char dir[600] = "", cpus[1024] = "";
+	if (cg && *cg) {
+		cg_path(&x->cg, cg, dir, sizeof(dir));
+		cg_read(&x->cg, cg, "cpuset.cpus.effective", cpus, sizeof(cpus));
+	}
+	if (x->ngroups == EXEC_MAX_GROUPS) {
+		exec_op_error(x, in, cg, E2BIG, "more than %d spawn groups", EXEC_MAX_GROUPS);
+		return -E2BIG;
+	}
+	struct spawn_req req = {
+		.prog = &x->prog, .insn = in, .cgroup = cg ? cg : "", .cgroup_dir = *dir ? dir : NULL,
+		.step = x->step, .phase_word = x->phase, .topo = &x->topo,
+		.cpuset_cpus = *cpus ? cpus : NULL,
+	};
+	char err[256] = "";
+	struct spawn_group *g = spawn_create(&req, err, sizeof(err));
+	if (!g) {
+		exec_op_error(x, in, cg, EINVAL, "spawn failed: %s", err);
+		return -EINVAL;
+	}
+	spawn_start(g);
+	struct exec_group *eg = &x->groups[x->ngroups++];
+	eg->g = g;
+	snprintf(eg->cgroup, sizeof(eg->cgroup), "%s", cg ? cg : "");
+	eg->step = x->step;
+	return 0;
+}
+
+static int op_spawn(struct exec *x, const struct kb_insn *in)
+{
+	return spawn_into(x, in, s(x, in, "cgroup"));
+}
+
+static int op_spawn_host(struct exec *x, const struct kb_insn *in)
+{
+	return spawn_into(x, in, NULL);
+}
+
+static int op_stop_cgroup(struct exec *x, const struct kb_insn *in)
+{
+	exec_stop_groups(x, s(x, in, "name"), 0);
+	return 0;
+}
+
+static int op_set_affinity(struct exec *x, const struct kb_insn *in)
+{
+	const char *cg = s(x, in, "cgroup");
+	int failed = 0;
+	for (size_t i = 0; i < x->ngroups; i++)
+		if (in_cgroup(x->groups[i].cgroup, cg))
+			failed += spawn_set_affinity(x->groups[i].g, &x->prog, in);
+	if (failed)
+		exec_op_error(x, in, cg, EINVAL, "affinity not applied to %d workers", failed);
+	return failed ? -EINVAL : 0;
+}
+
+static int op_move_all_tasks(struct exec *x, const struct kb_insn *in)
+{
+	const char *from = s(x, in, "from"), *to = s(x, in, "to");
+	int e = cg_move_all(&x->cg, from, to);
+	if (e) {
+		exec_op_error(x, in, from, e, "moving all tasks from %s to %s", from, to);
+		return e;
+	}
+	/* The workers now belong to the destination (stop_cgroup, reports). */
+	for (size_t i = 0; i < x->ngroups; i++)
+		if (!strcmp(x->groups[i].cgroup, from))
+			snprintf(x->groups[i].cgroup, sizeof(x->groups[i].cgroup), "%s", to);
+	return 0;
+}
+
+static int op_set_weight(struct exec *x, const struct kb_insn *in)
+{
+	return set_weight(x, in, s(x, in, "cgroup"), "weight");
+}
+
+static int op_set_cpu_max(struct exec *x, const struct kb_insn *in)
+{
+	return set_cpu_max(x, in, s(x, in, "cgroup"), "");
+}
+
+static int freeze(struct exec *x, const struct kb_insn *in, const char *v)
+{
+	const char *name = s(x, in, "name");
+	int e = cg_write(&x->cg, name, "cgroup.freeze", v);
+	if (e)
+		exec_op_error(x, in, name, e, "writing cgroup.freeze = %s", v);
+	return e;
+}
+
+static int op_freeze(struct exec *x, const struct kb_insn *in)
+{
+	return freeze(x, in, "1");
+}
+
+static int op_thaw(struct exec *x, const struct kb_insn *in)
+{
+	return freeze(x, in, "0");
+}
+
+static int op_capture(struct exec *x, const struct kb_insn *in)
+{
+	const char *cg = s(x, in, "cgroup"), *tag = s(x, in, "tag");
+	pid_t pids[4096];
+	int n = cg_procs(&x->cg, cg, pids, 4096);
+	if (n < 0) {
+		exec_op_error(x, in, cg, n, "reading cgroup.procs for capture '%s'", tag);
+		return n;
+	}
+	struct jw j;
+	jw_init(&j);
+	jw_obj(&j);
+	jw_kstr(&j, "type", "capture");
+	jw_kstr(&j, "tag", tag);
+	jw_kstr(&j, "cgroup", cg);
+	jw_kint(&j, "step", x->step);
+	jw_key(&j, "pids");
+	jw_arr(&j);
+	for (int i = 0; i < n; i++)
+		jw_int(&j, pids[i]);
+	jw_end_arr(&j);
+	jw_end_obj(&j);
+	x->emit(j.buf, x->emit_ctx);
+	jw_free(&j);
+	return 0;
+}
+
+static int op_scheduler_switch(struct exec *x, const struct kb_insn *in)
+{
+	exec_op_error(x, in, NULL, ENOTSUP, "%s needs the scheduler lifecycle (not available yet)",
+		      kb_opcode_name(in->op));
+	return -ENOTSUP;
+}
+
+static const op_fn op_table[OPC__COUNT] = {
+	[OPC_CGROUP] = op_cgroup,
+	[OPC_ADD_CGROUP] = op_add_cgroup,
+	[OPC_REMOVE_CGROUP] = op_remove_cgroup,
+	[OPC_SET_CPUSET] = op_set_cpuset,
+	[OPC_CLEAR_CPUSET] = op_clear_cpuset,
+	[OPC_SWAP_CPUSETS] = op_swap_cpusets,
+	[OPC_SPAWN] = op_spawn,
+	[OPC_SPAWN_HOST] = op_spawn_host,
+	[OPC_STOP_CGROUP] = op_stop_cgroup,
+	[OPC_SET_AFFINITY] = op_set_affinity,
+	[OPC_MOVE_ALL_TASKS] = op_move_all_tasks,
+	[OPC_SET_WEIGHT] = op_set_weight,
+	[OPC_SET_CPU_MAX] = op_set_cpu_max,
+	[OPC_FREEZE] = op_freeze,
+	[OPC_THAW] = op_thaw,
+	[OPC_RUN_PAYLOAD] = payload_run,
+	[OPC_WAIT_PAYLOAD] = payload_wait,
+	[OPC_KILL_PAYLOAD] = payload_kill,
+	[OPC_CAPTURE_CGROUP_PROCS] = op_capture,
+	[OPC_DETACH_SCHEDULER] = op_scheduler_switch,
+	[OPC_ATTACH_SCHEDULER] = op_scheduler_switch,
+};
+
+int exec_op(struct exec *x, const struct kb_insn *in)
+{
+	op_fn fn = in->op < OPC__COUNT ? op_table[in->op] : NULL;
+	if (!fn)
+		return 0;	/* definitions: scheduler, payload, checks */
+	if (!x->first_op_sent) {
+		x->first_op_sent = true;
+		struct jw j;
+		jw_init(&j);
+		jw_obj(&j);
+		jw_kstr(&j, "type", "first_op");
+		jw_kuint(&j, "at_ns", tm_now_ns() - x->t0);
+		jw_end_obj(&j);
+		x->emit(j.buf, x->emit_ctx);
+		jw_free(&j);
+	}
+	return fn(x, in);
+}
+
+void exec_wait_until(struct exec *x, uint64_t deadline)
+{
+	for (;;) {
+		uint64_t now = tm_now_ns();
+		if (now >= deadline)
+			return;
+		uint64_t left_ms = (deadline - now) / 1000000 + 1;
+		payload_service(x, left_ms > 50 ? 50 : (int)left_ms);
+	}
+}
