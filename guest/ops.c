@@ -91,6 +91,27 @@ void exec_stop_groups(struct exec *x, const char *cgroup, int step)
 	}
 }
 
+/* The checker needs each cgroup's effective CPUs over time to judge
+ * isolation, so every cpuset change is reported as it lands. */
+static void emit_cpuset(struct exec *x, const char *cg)
+{
+	char eff[1024] = "", cpus[1024] = "";
+	cg_read(&x->cg, cg, "cpuset.cpus.effective", eff, sizeof(eff));
+	cg_read(&x->cg, cg, "cpuset.cpus", cpus, sizeof(cpus));
+	struct jw j;
+	jw_init(&j);
+	jw_obj(&j);
+	jw_kstr(&j, "type", "cpuset");
+	jw_kstr(&j, "cgroup", cg);
+	jw_kstr(&j, "cpus", cpus);
+	jw_kstr(&j, "effective", eff);
+	jw_kint(&j, "step", x->step);
+	jw_kuint(&j, "at_ns", tm_now_ns() - x->t0);
+	jw_end_obj(&j);
+	x->emit(j.buf, x->emit_ctx);
+	jw_free(&j);
+}
+
 /* ---- ops ------------------------------------------------------------------- */
 
 static int set_cpuset(struct exec *x, const struct kb_insn *in, const char *cg, const char *prefix)
@@ -116,6 +137,7 @@ static int set_cpuset(struct exec *x, const struct kb_insn *in, const char *cg, 
 		if ((e = cg_write(&x->cg, cg, "cpuset.mems", v)))
 			exec_op_error(x, in, cg, e, "writing cpuset.mems = %s", v);
 	}
+	emit_cpuset(x, cg);
 	return e;
 }
 
@@ -199,6 +221,7 @@ static int op_clear_cpuset(struct exec *x, const struct kb_insn *in)
 	int e = cg_write(&x->cg, name, "cpuset.cpus", "");
 	if (e)
 		exec_op_error(x, in, name, e, "clearing cpuset.cpus");
+	emit_cpuset(x, name);
 	return e;
 }
 
@@ -214,6 +237,8 @@ static int op_swap_cpusets(struct exec *x, const struct kb_insn *in)
 		e = cg_write(&x->cg, b, "cpuset.cpus", ca);
 	if (e)
 		exec_op_error(x, in, a, e, "swapping cpusets of %s and %s", a, b);
+	emit_cpuset(x, a);
+	emit_cpuset(x, b);
 	return e;
 }
 

@@ -1,0 +1,156 @@
+/* run: host side of one scenario run in a VM. */
+#include "run.h"
+#include "guestimage.h"
+#include "kernel.h"
+#include "proc.h"
+#include "scenario.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct collect {
+	cJSON *records;
+	double t0, first_op_ms;
+	bool verbose;
+};
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void on_record(const struct rec *r, void *ctx)
+{
+	struct collect *c = ctx;
+	if (r->type == REC_JSON) {
+		cJSON *j = cJSON_ParseWithLength((const char *)r->payload, r->len);
+		if (!j) {
+			fprintf(stderr, "ktstr: a record from the guest is not JSON (%u bytes)\n", r->len);
+			return;
+		}
+		cJSON *type = cJSON_GetObjectItemCaseSensitive(j, "type");
+		if (cJSON_IsString(type) && !strcmp(type->valuestring, "first_op") && !c->first_op_ms)
+			c->first_op_ms = mono_ms() - c->t0;
+		cJSON_AddItemToArray(c->records, j);
+	} else if (r->type == REC_LOG) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "type", "log");
+		char *msg = strndup((const char *)r->payload, r->len);
+		cJSON_AddStringToObject(j, "message", msg);
+		if (c->verbose)
+			fprintf(stderr, "guest: %s\n", msg);
+		free(msg);
+		cJSON_AddItemToArray(c->records, j);
+	} else if ((r->type == REC_STDOUT || r->type == REC_STDERR) && c->verbose) {
+		fwrite(r->payload, 1, r->len, stderr);
+	}
+}
+
+/* Payload binaries found on the host go into /include-files with their
+ * libraries; names not found are left to the guest's PATH (busybox). */
+static bool add_payloads(const struct kb_program *p, struct cpio *extra, char *err, size_t n)
+{
+	for (uint32_t i = 0; i < p->ninsn; i++) {
+		const struct kb_insn *in = &p->insn[i];
+		if (in->op != OPC_PAYLOAD)
+			continue;
+		const char *bin = kb_get_str(p, in, "binary");
+		char path[PATH_MAX] = "";
+		if (bin && strchr(bin, '/')) {
+			snprintf(path, sizeof(path), "%s", bin);
+		} else if (bin) {
+			const char *envpath = getenv("PATH");
+			char *dirs = xstrdup(envpath ? envpath : "/usr/bin:/bin"), *save = NULL;
+			for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+				pathf(path, sizeof(path), "%s/%s", d, bin);
+				if (access(path, X_OK) == 0)
+					break;
+				path[0] = 0;
+			}
+			free(dirs);
+		}
+		if (path[0] && !guest_add_include(extra, path, err, n))
+			return false;
+		for (uint32_t k = 0; k < in->nops; k++) {
+			const struct kb_operand *o = &p->opnd[in->first + k];
+			if (o->type == KB_STR && !strcmp(p->str[o->key], "include_files") &&
+			    !guest_add_include(extra, p->str[o->s], err, n))
+				return false;
+		}
+	}
+	return true;
+}
+
+int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_output *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->records = cJSON_CreateArray();
+	struct kernel k;
+	if (!kernel_resolve(o->kernel, &k, out->reason, sizeof(out->reason)))
+		return -1;
+	snprintf(out->kernel, sizeof(out->kernel), "%s", k.dir[0] ? k.key : k.bzimage);
+	struct cpio extra;
+	cpio_init(&extra);
+	size_t len;
+	uint8_t *bc = kb_encode(p, &len);
+	cpio_file(&extra, "/ktstr/program.ktbc", 0644, bc, len);
+	free(bc);
+	if (!add_payloads(p, &extra, out->reason, sizeof(out->reason))) {
+		cpio_free(&extra);
+		return -1;
+	}
+	cpio_finish(&extra);
+	char dir[] = "/tmp/ktstr-run-XXXXXX";
+	if (!mkdtemp(dir)) {
+		snprintf(out->reason, sizeof(out->reason), "cannot create a temp dir: %s", strerror(errno));
+		cpio_free(&extra);
+		return -1;
+	}
+	cleanup_add_dir(dir);
+	char initrd[64];
+	snprintf(initrd, sizeof(initrd), "%s/initrd.img", dir);
+	bool ok = guest_initrd_write(initrd, &extra, out->reason, sizeof(out->reason));
+	cpio_free(&extra);
+	struct stat st;
+	size_t isize = ok && !stat(initrd, &st) ? (size_t)st.st_size : 0;
+	/* Boot allowance: TCG boots in ~3 s; be generous, a hang still ends. */
+	uint64_t timeout = o->timeout_ns ? o->timeout_ns : p->duration_ns * 4 + 90ull * 1000000000ull;
+	struct vm_config vc = {
+		.topo = p->topo, .kernel = k.bzimage, .initrd = initrd, .accel = o->accel,
+		.memory_mib = vm_memory_mib(0, p->memory_mib, isize),
+		.append = "ktstr.mode=run", .timeout_ns = timeout,
+	};
+	struct collect c = {.records = out->records, .t0 = mono_ms(), .verbose = o->verbose};
+	if (ok)
+		vm_run(&vc, on_record, &c, &out->vm);
+	rm_rf(dir);
+	cleanup_remove_dir(dir);
+	if (!ok)
+		return -1;
+	out->first_op_ms = c.first_op_ms;
+	out->guest_status = out->vm.guest_status;
+	out->ok = out->vm.outcome == VM_EXITED && out->vm.guest_status == 0;
+	if (!out->ok)
+		snprintf(out->reason, sizeof(out->reason), "%s", out->vm.outcome == VM_EXITED
+			 ? "the executor could not run the program" : out->vm.reason);
+	if (out->vm.outcome == VM_EXITED && out->vm.guest_status)
+		snprintf(out->reason, sizeof(out->reason), "the executor exited with status %d (%s)",
+			 out->vm.guest_status,
+			 out->vm.guest_status == 4 ? "the VM's topology does not match the program" : "see the log records");
+	return 0;
+}
+
+void run_output_free(struct run_output *o)
+{
+	cJSON_Delete(o->records);
+	vm_result_free(&o->vm);
+	o->records = NULL;
+}
