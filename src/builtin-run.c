@@ -3,6 +3,7 @@
 #include "builtin.h"
 #include "disasm.h"
 #include "proc.h"
+#include "result.h"
 #include "run.h"
 #include "scenario.h"
 
@@ -11,6 +12,15 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+static const char *scheduler_name(const struct kb_program *p)
+{
+	for (uint32_t i = 0; i < p->ninsn; i++)
+		if (p->insn[i].op == OPC_SCHEDULER)
+			return kb_get_str(p, &p->insn[i], "name");
+	return "eevdf";
+}
 
 static const char **split_flags(char *s)
 {
@@ -20,29 +30,6 @@ static const char **split_flags(char *s)
 		v[n++] = tok;
 	v[n] = NULL;
 	return v;
-}
-
-static void print_summary(const struct run_output *r)
-{
-	const cJSON *rec;
-	size_t workers = 0, sentinels = 0, op_errors = 0;
-	cJSON_ArrayForEach(rec, (const cJSON *)r->records) {
-		const cJSON *type = cJSON_GetObjectItemCaseSensitive(rec, "type");
-		if (!cJSON_IsString(type))
-			continue;
-		if (!strcmp(type->valuestring, "worker")) {
-			workers++;
-			sentinels += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "sentinel"));
-		} else if (!strcmp(type->valuestring, "op_error")) {
-			op_errors++;
-			const cJSON *m = cJSON_GetObjectItemCaseSensitive(rec, "message");
-			const cJSON *op = cJSON_GetObjectItemCaseSensitive(rec, "op");
-			fprintf(stderr, "ktstr: op %s failed: %s\n", cJSON_GetStringValue(op),
-				cJSON_GetStringValue(m));
-		}
-	}
-	fprintf(stderr, "ktstr: %zu worker reports (%zu missing), %zu op errors; boot %.0f ms, first op %.0f ms, %s\n",
-		workers, sentinels, op_errors, r->vm.boot_ms, r->first_op_ms, r->vm.accel_used);
 }
 
 int cmd_run(int argc, char **argv)
@@ -55,8 +42,12 @@ int cmd_run(int argc, char **argv)
 		{"kernel", required_argument, NULL, 'k'},
 		{"accel", required_argument, NULL, 'a'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"json", no_argument, NULL, 'j'},
+		{"junit", required_argument, NULL, 'J'},
 		{0},
 	};
+	bool json = false;
+	const char *junit = NULL;
 	struct load_opts lo = {0};
 	struct run_opts ro = {0};
 	bool dump = false;
@@ -87,6 +78,12 @@ int cmd_run(int argc, char **argv)
 		case 'v':
 			ro.verbose = true;
 			break;
+		case 'j':
+			json = true;
+			break;
+		case 'J':
+			junit = optarg;
+			break;
 		default:
 			return usage_error("run", "bad option");
 		}
@@ -94,6 +91,8 @@ int cmd_run(int argc, char **argv)
 	if (optind >= argc)
 		return usage_error("run", "no scenario given");
 	int worst = KT_EXIT_PASS;
+	cJSON *results[256];
+	size_t nresults = 0;
 	for (int i = optind; i < argc; i++) {
 		struct kb_program p;
 		int rc = load_program(argv[i], &p, &lo);
@@ -108,21 +107,51 @@ int cmd_run(int argc, char **argv)
 			sb_free(&sb);
 		}
 		struct run_output out;
-		if (run_in_vm(&p, &ro, &out) || !out.ok) {
+		if (run_in_vm(&p, &ro, &out) && !out.vm.reason[0] && !interrupted) {
+			/* Nothing booted: no kernel, no executor, an unreadable payload. */
 			fprintf(stderr, "ktstr: %s: ERROR: %s\n", argv[i], out.reason);
-			if (out.vm.console_tail && *out.vm.console_tail) {
-				size_t l = strlen(out.vm.console_tail);
-				fprintf(stderr, "ktstr: console tail:\n%s\n",
-					out.vm.console_tail + (l > 2000 ? l - 2000 : 0));
-			}
-			rc = interrupted ? 130 : KT_EXIT_INFRA;
-		} else {
-			print_summary(&out);
-			rc = KT_EXIT_PASS;
+			run_output_free(&out);
+			kb_free(&p);
+			worst = KT_EXIT_INFRA > worst ? KT_EXIT_INFRA : worst;
+			continue;
 		}
+		const struct kb_insn *sc = &p.insn[0];
+		struct result_meta meta = {.scenario = kb_get_str(&p, sc, "name"),
+					   .source = kb_get_str(&p, sc, "source"),
+					   .scheduler = scheduler_name(&p)};
+		cJSON *res = result_build(&p, &meta, &out);
+		char saved[4200] = "";
+		if (!result_save(res, runs_dir(), saved, sizeof(saved)))
+			fprintf(stderr, "ktstr: cannot save the result in %s\n", runs_dir());
+		if (json) {
+			char *text = cJSON_Print(res);
+			puts(text);
+			cJSON_free(text);
+		} else {
+			result_print(res, stdout, isatty(STDOUT_FILENO));
+			if (*saved)
+				printf("  result: %s\n", saved);
+		}
+		rc = interrupted ? 130 : verdict_exit(result_verdict(res));
+		if (nresults < 256)
+			results[nresults++] = res;
+		else
+			cJSON_Delete(res);
 		worst = rc > worst ? rc : worst;
 		run_output_free(&out);
 		kb_free(&p);
 	}
+	if (junit) {
+		FILE *f = fopen(junit, "w");
+		if (!f) {
+			fprintf(stderr, "ktstr: cannot write %s\n", junit);
+			worst = KT_EXIT_INFRA > worst ? KT_EXIT_INFRA : worst;
+		} else {
+			result_junit(results, nresults, f);
+			fclose(f);
+		}
+	}
+	for (size_t k = 0; k < nresults; k++)
+		cJSON_Delete(results[k]);
 	return worst;
 }

@@ -182,7 +182,8 @@ const char *vm_outcome_name(enum vm_outcome o)
 void vm_result_free(struct vm_result *r)
 {
 	free(r->console_tail);
-	r->console_tail = NULL;
+	free(r->console);
+	r->console_tail = r->console = NULL;
 }
 
 static pid_t spawn_qemu(char **argv, bool interactive, const char *qlog)
@@ -300,6 +301,7 @@ static void classify(struct vm_result *res, const char *console, const char *qlo
 		     int st, bool hung, bool got_exit)
 {
 	res->console_tail = file_tail(console, 8192);
+	res->console = file_tail(console, 4u << 20);
 	const char *tail = res->console_tail ? res->console_tail : "";
 	const char *panic = strstr(tail, "Kernel panic");
 	if (interrupted) {

@@ -48,6 +48,7 @@ struct vm_result {
 	int guest_status;		/* valid for VM_EXITED */
 	char reason[512];		/* one line */
 	char *console_tail;		/* last 8 KiB of the console (malloc'd) */
+	char *console;			/* the console, up to its last 4 MiB (malloc'd) */
 	const char *accel_used;		/* "kvm" or "tcg" */
 	double boot_ms;			/* launch -> executor hello */
 	double wall_ms;

@@ -1,0 +1,371 @@
+/* result: builds, re-checks, renders and saves run results. */
+#include "result.h"
+#include "checker.h"
+#include "findings.h"
+#include "proc.h"
+#include "run.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const verdict_names[] = {"pass", "fail", "skip", "error"};
+
+const char *verdict_name(enum verdict v)
+{
+	return verdict_names[v];
+}
+
+int verdict_exit(enum verdict v)
+{
+	return v == V_FAIL ? 1 : v == V_ERROR ? 3 : 0;
+}
+
+enum verdict result_verdict(const cJSON *r)
+{
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "verdict"));
+	for (int i = 0; v && i < 4; i++)
+		if (!strcmp(v, verdict_names[i]))
+			return (enum verdict)i;
+	return V_ERROR;
+}
+
+static void add_num(cJSON *o, const char *k, double v)
+{
+	if (isnan(v) || isinf(v))
+		cJSON_AddNullToObject(o, k);
+	else
+		cJSON_AddNumberToObject(o, k, v);
+}
+
+static void add_claims(cJSON *r, const struct check_output *co)
+{
+	cJSON *arr = cJSON_AddArrayToObject(r, "claims");
+	for (size_t i = 0; i < co->n; i++) {
+		const struct claim_result *c = &co->claims[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", c->name);
+		cJSON_AddStringToObject(o, "scope", c->scope);
+		cJSON_AddStringToObject(o, "expected", c->expected);
+		add_num(o, "actual", c->actual);
+		cJSON_AddStringToObject(o, "actual_text", c->actual_text);
+		cJSON_AddBoolToObject(o, "passed", c->passed);
+		if (c->detail[0])
+			cJSON_AddStringToObject(o, "detail", c->detail);
+		cJSON_AddItemToArray(arr, o);
+	}
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+/* Summaries of each worker, and stats per cgroup (the report's table). */
+static void add_workers(cJSON *r, const cJSON *records)
+{
+	cJSON *arr = cJSON_AddArrayToObject(r, "workers");
+	cJSON *cgs = cJSON_AddArrayToObject(r, "cgroups");
+	const cJSON *rec;
+	const char *names[256];
+	size_t nn = 0;
+	cJSON_ArrayForEach(rec, records) {
+		const char *t = jstr(rec, "type");
+		if (!t || strcmp(t, "worker"))
+			continue;
+		struct wview w = {rec, NULL, jstr(rec, "cgroup")};
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "cgroup", w.cgroup ? w.cgroup : "");
+		cJSON_AddNumberToObject(o, "pid", rep_num(&w, "pid"));
+		cJSON_AddStringToObject(o, "work", jstr(rec, "work") ? jstr(rec, "work") : "");
+		cJSON_AddNumberToObject(o, "work_units", rep_num(&w, "work_units"));
+		cJSON_AddNumberToObject(o, "iterations", rep_num(&w, "iterations"));
+		cJSON *cpus = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "cpus_used"), 1);
+		cJSON_AddItemToObject(o, "cpus", cpus ? cpus : cJSON_CreateArray());
+		cJSON_AddNumberToObject(o, "max_gap_ms", rep_num(&w, "max_gap_ns") / 1e6);
+		cJSON_AddNumberToObject(o, "migrations", rep_num(&w, "migration_count"));
+		cJSON_AddBoolToObject(o, "sentinel", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "sentinel")));
+		cJSON_AddItemToArray(arr, o);
+		bool seen = false;
+		for (size_t i = 0; i < nn && !seen; i++)
+			seen = !strcmp(names[i], w.cgroup ? w.cgroup : "");
+		if (!seen && nn < 256)
+			names[nn++] = w.cgroup ? w.cgroup : "";
+	}
+	static const char *const stats[] = {"workers", "num_cpus", "total_work_units", "spread_pct",
+					    "max_gap_ms", "p50_wake_latency_us", "p99_wake_latency_us",
+					    "migrations", "avg_off_cpu_pct"};
+	for (size_t g = 0; g < nn; g++) {
+		struct wview v[4096];
+		size_t n = 0;
+		cJSON_ArrayForEach(rec, records) {
+			const char *t = jstr(rec, "type"), *cg = jstr(rec, "cgroup");
+			if (t && !strcmp(t, "worker") && !strcmp(cg ? cg : "", names[g]) && n < 4096)
+				v[n++] = (struct wview){rec, NULL, names[g]};
+		}
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", names[g]);
+		for (size_t k = 0; k < ARRAY_SIZE(stats); k++) {
+			double x;
+			metric_compute(stats[k], v, n, &x);
+			add_num(o, stats[k], x);
+		}
+		cJSON_AddItemToArray(cgs, o);
+	}
+}
+
+static void add_findings(cJSON *r, const char *console)
+{
+	struct finding f[16];
+	size_t n = findings_scan(console, f, 16);
+	cJSON *arr = cJSON_AddArrayToObject(r, "findings");
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", f[i].name);
+		cJSON_AddStringToObject(o, "line", f[i].line);
+		cJSON_AddItemToArray(arr, o);
+	}
+}
+
+/* The verdict from run status, findings and claims, with one reason. */
+static void decide(cJSON *r)
+{
+	enum verdict v = V_PASS;
+	char reason[600] = "every claim held";
+	const char *run_error = jstr(r, "run_error");
+	const cJSON *findings = cJSON_GetObjectItemCaseSensitive(r, "findings");
+	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(r, "claims"), *c;
+	bool started = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "started"));
+	size_t failed = 0;
+	cJSON_ArrayForEach(c, claims)
+		failed += !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "passed"));
+	if (cJSON_GetArraySize(findings)) {
+		const cJSON *f = cJSON_GetArrayItem(findings, 0);
+		v = V_FAIL;
+		snprintf(reason, sizeof(reason), "kernel console: %s: %s", jstr(f, "name"), jstr(f, "line"));
+	} else if (run_error && !started) {
+		v = V_ERROR;
+		snprintf(reason, sizeof(reason), "%s", run_error);
+	} else if (run_error) {
+		/* The scenario started and the guest then died or hung. */
+		v = V_FAIL;
+		snprintf(reason, sizeof(reason), "%s", run_error);
+	} else if (failed) {
+		v = V_FAIL;
+		cJSON_ArrayForEach(c, claims) {
+			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "passed")))
+				continue;
+			const char *d = jstr(c, "detail");
+			snprintf(reason, sizeof(reason), "claim %s (%s) failed: expected %s, actual %s%s%s%s",
+				 jstr(c, "name"), jstr(c, "scope"), jstr(c, "expected"), jstr(c, "actual_text"),
+				 d ? " (" : "", d ? d : "", d ? ")" : "");
+			break;
+		}
+		if (failed > 1) {
+			size_t l = strlen(reason);
+			snprintf(reason + l, sizeof(reason) - l, "; %zu claims failed in all", failed);
+		}
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(r, "verdict");
+	cJSON_DeleteItemFromObjectCaseSensitive(r, "reason");
+	cJSON_AddStringToObject(r, "verdict", verdict_names[v]);
+	cJSON_AddStringToObject(r, "reason", reason);
+}
+
+static bool any_first_op(const cJSON *records)
+{
+	const cJSON *rec;
+	cJSON_ArrayForEach(rec, records) {
+		const char *t = jstr(rec, "type");
+		if (t && !strcmp(t, "first_op"))
+			return true;
+	}
+	return false;
+}
+
+cJSON *result_build(const struct kb_program *p, const struct result_meta *m,
+		    const struct run_output *run)
+{
+	cJSON *r = cJSON_CreateObject();
+	char topo[64];
+	topo_format(&p->topo, topo, sizeof(topo));
+	cJSON_AddStringToObject(r, "ktstr_version", PACKAGE_VERSION);
+	cJSON_AddStringToObject(r, "scenario", m->scenario ? m->scenario : "");
+	cJSON_AddStringToObject(r, "source", m->source ? m->source : "");
+	cJSON_AddStringToObject(r, "topology", topo);
+	cJSON_AddStringToObject(r, "scheduler", m->scheduler ? m->scheduler : "eevdf");
+	cJSON_AddStringToObject(r, "kernel", run->kernel);
+	cJSON_AddStringToObject(r, "accelerator", run->vm.accel_used ? run->vm.accel_used : "");
+	cJSON_AddNumberToObject(r, "timestamp", (double)time(NULL));
+	cJSON_AddNumberToObject(r, "duration_ms", (double)p->duration_ns / 1e6);
+	add_num(r, "boot_ms", run->vm.boot_ms);
+	add_num(r, "first_op_ms", run->first_op_ms);
+	add_num(r, "wall_ms", run->vm.wall_ms);
+	cJSON_AddStringToObject(r, "vm_outcome", vm_outcome_name(run->vm.outcome));
+	cJSON_AddBoolToObject(r, "started", any_first_op(run->records));
+	if (!run->ok)
+		cJSON_AddStringToObject(r, "run_error", run->reason);
+	struct check_output co;
+	check_run(p, run->records, &co);
+	add_claims(r, &co);
+	check_output_free(&co);
+	add_findings(r, run->vm.console);
+	add_workers(r, run->records);
+	cJSON_AddItemToObject(r, "records", cJSON_Duplicate(run->records, 1));
+	cJSON_AddStringToObject(r, "console_tail", run->vm.console_tail ? run->vm.console_tail : "");
+	decide(r);
+	return r;
+}
+
+void result_recheck(cJSON *r, const struct kb_program *p)
+{
+	struct check_output co;
+	check_run(p, cJSON_GetObjectItemCaseSensitive(r, "records"), &co);
+	cJSON_DeleteItemFromObjectCaseSensitive(r, "claims");
+	add_claims(r, &co);
+	check_output_free(&co);
+	decide(r);
+}
+
+/* ---- rendering --------------------------------------------------------------- */
+
+static void fmt_num(char *out, size_t n, const cJSON *v)
+{
+	if (cJSON_IsNumber(v))
+		snprintf(out, n, "%.4g", v->valuedouble);
+	else
+		snprintf(out, n, "-");
+}
+
+void result_print(const cJSON *r, FILE *out, bool color)
+{
+	enum verdict v = result_verdict(r);
+	const char *col = !color ? "" : v == V_PASS ? "\033[32m" : v == V_SKIP ? "\033[33m" : "\033[31m";
+	static const char *const words[] = {"PASS", "FAIL", "SKIP", "ERROR"};
+	fprintf(out, "%s%s%s %s: %s\n", col, words[v], color ? "\033[0m" : "", jstr(r, "scenario"),
+		jstr(r, "reason"));
+	char b[32];
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(r, "boot_ms");
+	fmt_num(b, sizeof(b), x);
+	fprintf(out, "  topology %s, scheduler %s, kernel %s, %s, boot %s ms\n", jstr(r, "topology"),
+		jstr(r, "scheduler"), jstr(r, "kernel"), jstr(r, "accelerator"), b);
+	const cJSON *cgs = cJSON_GetObjectItemCaseSensitive(r, "cgroups"), *cg;
+	if (cJSON_GetArraySize(cgs)) {
+		fprintf(out, "  %-16s %7s %5s %12s %8s %9s %9s %9s %6s\n", "cgroup", "workers", "cpus",
+			"work_units", "spread%", "maxgap_ms", "p50wk_us", "p99wk_us", "migr");
+		cJSON_ArrayForEach(cg, cgs) {
+			char c[9][32];
+			static const char *const k[] = {"workers", "num_cpus", "total_work_units", "spread_pct",
+							"max_gap_ms", "p50_wake_latency_us", "p99_wake_latency_us",
+							"migrations"};
+			for (int i = 0; i < 8; i++)
+				fmt_num(c[i], sizeof(c[i]), cJSON_GetObjectItemCaseSensitive(cg, k[i]));
+			const char *name = jstr(cg, "name");
+			fprintf(out, "  %-16s %7s %5s %12s %8s %9s %9s %9s %6s\n", *name ? name : "(host)",
+				c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+		}
+	}
+	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(r, "claims"), *c;
+	cJSON_ArrayForEach(c, claims) {
+		bool ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "passed"));
+		const char *d = jstr(c, "detail");
+		fprintf(out, "  %s %-24s %-24s expected %-14s actual %s%s%s%s\n", ok ? "ok  " : "FAIL",
+			jstr(c, "name"), jstr(c, "scope"), jstr(c, "expected"), jstr(c, "actual_text"),
+			d && *d ? " (" : "", d && *d ? d : "", d && *d ? ")" : "");
+	}
+	const cJSON *f;
+	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(r, "findings"))
+		fprintf(out, "  FINDING %s: %s\n", jstr(f, "name"), jstr(f, "line"));
+}
+
+static void xml_text(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '&': fputs("&amp;", out); break;
+		case '"': fputs("&quot;", out); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+				fputc(*s, out);
+		}
+	}
+}
+
+void result_junit(cJSON *const *results, size_t n, FILE *out)
+{
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n", out);
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *r = results[i], *c;
+		const cJSON *claims = cJSON_GetObjectItemCaseSensitive(r, "claims");
+		size_t failures = 0;
+		cJSON_ArrayForEach(c, claims)
+			failures += !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "passed"));
+		enum verdict v = result_verdict(r);
+		fputs("  <testsuite name=\"", out);
+		xml_text(out, jstr(r, "scenario"));
+		fprintf(out, "\" tests=\"%d\" failures=\"%zu\" errors=\"%d\" skipped=\"%d\">\n",
+			cJSON_GetArraySize(claims) + 1, failures, v == V_ERROR, v == V_SKIP);
+		fputs("    <testcase classname=\"", out);
+		xml_text(out, jstr(r, "scenario"));
+		fputs("\" name=\"verdict\">", out);
+		if (v == V_FAIL || v == V_ERROR) {
+			fprintf(out, "<%s message=\"", v == V_FAIL ? "failure" : "error");
+			xml_text(out, jstr(r, "reason"));
+			fprintf(out, "\"/>");
+		} else if (v == V_SKIP) {
+			fputs("<skipped/>", out);
+		}
+		fputs("</testcase>\n", out);
+		cJSON_ArrayForEach(c, claims) {
+			fputs("    <testcase classname=\"", out);
+			xml_text(out, jstr(r, "scenario"));
+			fputs("\" name=\"", out);
+			xml_text(out, jstr(c, "name"));
+			fputs(" [", out);
+			xml_text(out, jstr(c, "scope"));
+			fputs("]\">", out);
+			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "passed"))) {
+				fputs("<failure message=\"expected ", out);
+				xml_text(out, jstr(c, "expected"));
+				fputs(", actual ", out);
+				xml_text(out, jstr(c, "actual_text"));
+				fputs("\"/>", out);
+			}
+			fputs("</testcase>\n", out);
+		}
+		fputs("  </testsuite>\n", out);
+	}
+	fputs("</testsuites>\n", out);
+}
+
+const char *runs_dir(void)
+{
+	const char *d = getenv("KTSTR_RUNS");
+	return d && *d ? d : "ktstr-runs";
+}
+
+bool result_save(const cJSON *r, const char *dir, char *out, size_t n)
+{
+	mkdir(dir, 0755);
+	char stamp[32];
+	time_t t = time(NULL);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
+	char tmp[4200];
+	snprintf(out, n, "%s/%s-%s-%d.json", dir, jstr(r, "scenario"), stamp, getpid());
+	snprintf(tmp, sizeof(tmp), "%s.tmp", out);
+	char *text = cJSON_Print(r);
+	FILE *f = fopen(tmp, "w");
+	bool ok = f && fputs(text, f) >= 0;
+	ok = f && !fclose(f) && ok && !rename(tmp, out);
+	cJSON_free(text);
+	if (!ok)
+		unlink(tmp);
+	return ok;
+}
