@@ -1,0 +1,283 @@
+/* Unit tests of the checker with hand-built worker reports: every check
+ * on its pass and fail sides, boundaries, NaN and empty scopes, claim
+ * layering and pointwise claims, and the metric table's completeness. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "checker.h"
+#include "findings.h"
+#include "scenario.h"
+#include "vocab.h"
+
+static void lower_yaml(const char *yaml, struct kb_program *p)
+{
+	struct diag d = {0};
+	struct scenario s;
+	bool ok = scenario_load_buf(&s, "t.yaml", yaml, strlen(yaml), NULL, &d);
+	diag_print(&d, stderr);
+	assert_true(ok);
+	scenario_lower(&s, p);
+	scenario_free(&s);
+	diag_free(&d);
+}
+
+/* A worker report with the given numbers (times in ms). */
+static cJSON *worker(const char *cg, int pid, double units, double wall_ms, double cpu_ms,
+		     double gap_ms, const char *cpus_json, const char *wake_json)
+{
+	char buf[2048];
+	snprintf(buf, sizeof(buf),
+		 "{\"type\":\"worker\",\"cgroup\":\"%s\",\"pid\":%d,\"work_units\":%g,\"iterations\":%g,"
+		 "\"wall_ns\":%g,\"cpu_ns\":%g,\"max_gap_ns\":%g,\"cpus_used\":%s,\"migration_count\":2,"
+		 "\"wake_samples_ns\":%s,\"wake_sample_total\":%d,\"sentinel\":false}",
+		 cg, pid, units, units / 10, wall_ms * 1e6, cpu_ms * 1e6, gap_ms * 1e6, cpus_json,
+		 wake_json ? wake_json : "[]", wake_json ? 3 : 0);
+	cJSON *j = cJSON_Parse(buf);
+	assert_non_null(j);
+	return j;
+}
+
+static const struct claim_result *find(const struct check_output *o, const char *name,
+				       const char *scope)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (!strcmp(o->claims[i].name, name) && (!scope || !strcmp(o->claims[i].scope, scope)))
+			return &o->claims[i];
+	return NULL;
+}
+
+static const char *base =
+	"topology: 1n1l4c1t\n"
+	"backdrop: {cgroups: [{name: a, workers: 2, cpuset: {cpus: [0, 1]}}, {name: b, workers: 2}]}\n";
+
+static void run_checks(const char *yaml, cJSON *records, struct check_output *o)
+{
+	struct kb_program p;
+	lower_yaml(yaml, &p);
+	check_run(&p, records, o);
+	kb_free(&p);
+}
+
+static cJSON *healthy(void)
+{
+	cJSON *r = cJSON_CreateArray();
+	cJSON_AddItemToArray(r, cJSON_Parse("{\"type\":\"cpuset\",\"cgroup\":\"a\",\"effective\":\"0-1\",\"step\":0}"));
+	cJSON_AddItemToArray(r, worker("a", 10, 1000, 1000, 900, 50, "[0,1]", "[1000,2000,3000]"));
+	cJSON_AddItemToArray(r, worker("a", 11, 1000, 1000, 880, 60, "[1]", "[4000,5000,100000]"));
+	cJSON_AddItemToArray(r, worker("b", 12, 1000, 1000, 500, 40, "[2,3]", NULL));
+	cJSON_AddItemToArray(r, worker("b", 13, 1000, 1000, 520, 45, "[3]", NULL));
+	return r;
+}
+
+static void test_defaults_pass_on_healthy_reports(void **st)
+{
+	(void)st;
+	cJSON *r = healthy();
+	struct check_output o;
+	run_checks(base, r, &o);
+	for (size_t i = 0; i < o.n; i++)
+		if (!o.claims[i].passed)
+			fprintf(stderr, "unexpected failure: %s %s %s\n", o.claims[i].name, o.claims[i].scope,
+				o.claims[i].actual_text);
+	assert_int_equal(o.failed, 0);
+	assert_non_null(find(&o, "not_starved", "cgroup a"));
+	assert_non_null(find(&o, "isolation", "cgroup a"));
+	assert_non_null(find(&o, "max_gap_ms", "cgroup b"));
+	const struct claim_result *sp = find(&o, "max_spread_pct", "cgroup b");
+	assert_non_null(sp);
+	assert_float_equal(sp->actual, 2.0, 1e-9);	/* 50% vs 48% off-CPU */
+	check_output_free(&o);
+	cJSON_Delete(r);
+}
+
+static void test_starvation_isolation_gap_spread_fail(void **st)
+{
+	(void)st;
+	cJSON *r = cJSON_CreateArray();
+	cJSON_AddItemToArray(r, cJSON_Parse("{\"type\":\"cpuset\",\"cgroup\":\"a\",\"effective\":\"0-1\",\"step\":0}"));
+	cJSON_AddItemToArray(r, worker("a", 10, 0, 1000, 900, 50, "[0]", NULL));	/* starved */
+	cJSON_AddItemToArray(r, worker("a", 11, 5, 1000, 900, 50, "[0,3]", NULL));	/* CPU 3 outside */
+	cJSON_AddItemToArray(r, worker("b", 12, 9, 1000, 900, 2500, "[2]", NULL));	/* gap */
+	cJSON_AddItemToArray(r, worker("b", 13, 9, 1000, 100, 40, "[2]", NULL));	/* 10% vs 90% off */
+	struct check_output o;
+	run_checks(base, r, &o);
+	const struct claim_result *c = find(&o, "not_starved", "cgroup a");
+	assert_false(c->passed);
+	assert_non_null(strstr(c->detail, "pid 10"));
+	c = find(&o, "isolation", "cgroup a");
+	assert_false(c->passed);
+	assert_non_null(strstr(c->detail, "CPU 3"));
+	c = find(&o, "max_gap_ms", "cgroup b");
+	assert_false(c->passed);
+	assert_float_equal(c->actual, 2500, 1e-6);
+	c = find(&o, "max_spread_pct", "cgroup b");
+	assert_false(c->passed);
+	assert_float_equal(c->actual, 80, 1e-6);
+	assert_true(find(&o, "max_gap_ms", "cgroup a")->passed);
+	check_output_free(&o);
+	cJSON_Delete(r);
+}
+
+static void test_boundaries_and_layers(void **st)
+{
+	(void)st;
+	/* Exactly at the threshold passes; the cgroup override wins. */
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml), "%sclaims: {max_gap_ms: 50, cgroups: {b: {max_gap_ms: off}}}\n", base);
+	cJSON *r = healthy();
+	struct check_output o;
+	run_checks(yaml, r, &o);
+	const struct claim_result *a = find(&o, "max_gap_ms", "cgroup a");
+	assert_false(a->passed);	/* 60 > 50 */
+	assert_null(find(&o, "max_gap_ms", "cgroup b"));	/* switched off for b */
+	check_output_free(&o);
+	snprintf(yaml, sizeof(yaml), "%sclaims: {max_gap_ms: 60}\n", base);
+	run_checks(yaml, r, &o);
+	assert_true(find(&o, "max_gap_ms", "cgroup a")->passed);	/* 60 <= 60 */
+	check_output_free(&o);
+	cJSON_Delete(r);
+}
+
+static void test_pointwise_claims_and_nan(void **st)
+{
+	(void)st;
+	char yaml[2048];
+	snprintf(yaml, sizeof(yaml),
+		 "%sclaims:\n  metrics:\n"
+		 "    - {metric: p99_wake_latency_us, cgroup: a, at_most: 50}\n"
+		 "    - {metric: p50_wake_latency_us, cgroup: a, between: [2, 4]}\n"
+		 "    - {metric: p99_wake_latency_us, cgroup: b, is_finite: true}\n"
+		 "    - {metric: workers, at_least: 4}\n"
+		 "    - {metric: total_work_units, cgroup: b, at_least: 2001}\n", base);
+	cJSON *r = healthy();
+	struct check_output o;
+	run_checks(yaml, r, &o);
+	const struct claim_result *c = find(&o, "p99_wake_latency_us", "cgroup a");
+	assert_false(c->passed);	/* nearest rank p99 of 6 samples = 100 us */
+	assert_float_equal(c->actual, 100, 1e-9);
+	c = find(&o, "p50_wake_latency_us", "cgroup a");
+	assert_true(c->passed);	/* rank ceil(3) = 3rd of 1,2,3,4,5,100 us = 3 */
+	assert_float_equal(c->actual, 3, 1e-9);
+	c = find(&o, "p99_wake_latency_us", "cgroup b");
+	assert_false(c->passed);	/* no samples: NaN is not finite */
+	assert_true(isnan(c->actual));
+	assert_true(find(&o, "workers", "scenario")->passed);
+	c = find(&o, "total_work_units", "cgroup b");
+	assert_false(c->passed);
+	assert_float_equal(c->actual, 2000, 1e-9);
+	check_output_free(&o);
+	cJSON_Delete(r);
+}
+
+static void test_step_slices(void **st)
+{
+	(void)st;
+	const char *yaml = "backdrop: {cgroups: [{name: a, workers: 2}]}\n"
+			   "steps:\n  - hold: 50%\n  - hold: 50%\n    claims: {max_gap_ms: 10}\n";
+	cJSON *r = cJSON_CreateArray();
+	cJSON *w = worker("a", 1, 100, 1000, 900, 30, "[0]", NULL);
+	cJSON_AddItemToObject(w, "phases", cJSON_Parse(
+		"[{\"epoch\":1,\"work_units\":50,\"wall_ns\":5e8,\"cpu_ns\":4e8,\"max_gap_ns\":3e7,\"cpus_used\":[0]},"
+		" {\"epoch\":2,\"work_units\":50,\"wall_ns\":5e8,\"cpu_ns\":4e8,\"max_gap_ns\":5e6,\"cpus_used\":[0]}]"));
+	cJSON_AddItemToArray(r, w);
+	struct check_output o;
+	run_checks(yaml, r, &o);
+	const struct claim_result *c = find(&o, "max_gap_ms", "cgroup a, step 2");
+	assert_non_null(c);
+	assert_true(c->passed);	/* step 2's slice: 5 ms */
+	assert_null(find(&o, "max_gap_ms", "cgroup a, step 1"));
+	check_output_free(&o);
+	cJSON_Delete(r);
+}
+
+static void test_missing_reports_and_op_errors_fail(void **st)
+{
+	(void)st;
+	cJSON *r = healthy();
+	cJSON_AddItemToArray(r, cJSON_Parse("{\"type\":\"worker\",\"cgroup\":\"b\",\"pid\":77,\"sentinel\":true,"
+					    "\"error\":\"worker pid=77 returned no report\",\"work_units\":0}"));
+	cJSON_AddItemToArray(r, cJSON_Parse("{\"type\":\"op_error\",\"op\":\"set_cpuset\",\"cgroup\":\"a\","
+					    "\"message\":\"writing cpuset.cpus = 9\"}"));
+	struct check_output o;
+	run_checks(base, r, &o);
+	assert_false(find(&o, "all_workers_reported", NULL)->passed);
+	assert_false(find(&o, "ops_succeeded", NULL)->passed);
+	assert_false(find(&o, "not_starved", "cgroup b")->passed);
+	check_output_free(&o);
+	cJSON_Delete(r);
+}
+
+static void test_empty_scope(void **st)
+{
+	(void)st;
+	cJSON *r = cJSON_CreateArray();
+	struct wview none[1];
+	double v;
+	assert_true(metric_compute("max_gap_ms", none, 0, &v));
+	assert_true(isnan(v));
+	assert_true(metric_compute("workers", none, 0, &v));
+	assert_float_equal(v, 0, 0);
+	struct check_output o;
+	run_checks("claims: {metrics: [{metric: workers, at_least: 1}]}\n", r, &o);
+	assert_false(find(&o, "workers", "scenario")->passed);
+	check_output_free(&o);
+	cJSON_Delete(r);
+}
+
+static void test_every_metric_is_implemented(void **st)
+{
+	(void)st;
+	for (const struct ty_alt *a = ty_metric.alts; a->name; a++) {
+		if (!metric_implemented(a->name))
+			fprintf(stderr, "metric %s has no implementation\n", a->name);
+		assert_true(metric_implemented(a->name));
+	}
+	for (const struct ty_field *f = ty_checks.fields; f->key; f++) {
+		const struct check_info *ci = f->ext;
+		assert_non_null(ci);
+		assert_true(metric_implemented(ci->metric));
+	}
+}
+
+static void test_console_findings(void **st)
+{
+	(void)st;
+	struct finding f[16];
+	const char *console =
+		"[    1.0] Linux version 6.12\n"
+		"[    2.5] sched_ext: BPF scheduler \"qmap\" disabled (runnable task stall)\n"
+		"[    3.0] INFO: task kworker/0:1:12 blocked for more than 120 seconds.\n"
+		"[    4.0] Kernel panic - not syncing: sysrq triggered crash\n";
+	size_t n = findings_scan(console, f, 16);
+	bool panic = false, scx = false, hung = false;
+	for (size_t i = 0; i < n; i++) {
+		panic |= !strcmp(f[i].name, "kernel_panic") && strstr(f[i].line, "sysrq");
+		scx |= !strcmp(f[i].name, "sched_ext_disabled");
+		hung |= !strcmp(f[i].name, "hung_task");
+	}
+	assert_true(panic && scx && hung);
+	assert_int_equal(findings_scan("[ 1.0] all quiet\n", f, 16), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_pass_on_healthy_reports),
+		cmocka_unit_test(test_starvation_isolation_gap_spread_fail),
+		cmocka_unit_test(test_boundaries_and_layers),
+		cmocka_unit_test(test_pointwise_claims_and_nan),
+		cmocka_unit_test(test_step_slices),
+		cmocka_unit_test(test_missing_reports_and_op_errors_fail),
+		cmocka_unit_test(test_empty_scope),
+		cmocka_unit_test(test_every_metric_is_implemented),
+		cmocka_unit_test(test_console_findings),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
