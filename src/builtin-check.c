@@ -1,0 +1,61 @@
+/* builtin-check: `ktstr check RESULT --claims SCENARIO.yaml` evaluates a
+ * scenario's (possibly edited) claims against a saved result's records,
+ * without booting anything. */
+#include "builtin.h"
+#include "result.h"
+#include "resultio.h"
+#include "scenario.h"
+
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"claims", required_argument, NULL, 'c'},
+		{"json", no_argument, NULL, 'j'},
+		{0},
+	};
+	const char *claims = NULL;
+	bool json = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:j", opts, NULL)) != -1) {
+		if (c == 'c')
+			claims = optarg;
+		else if (c == 'j')
+			json = true;
+		else
+			return usage_error("check", "bad option");
+	}
+	if (optind != argc - 1 || !claims)
+		return usage_error("check", "expected one RESULT and --claims SCENARIO.yaml");
+	struct kb_program p;
+	int rc = load_program(claims, &p, NULL);
+	if (rc)
+		return rc;
+	cJSON **r;
+	int n = results_load(argv[optind], &r);
+	if (n != 1) {
+		kb_free(&p);
+		if (n > 1)
+			results_free(r, n);
+		return n > 1 ? usage_error("check", "expected one result file, got a directory of %d", n)
+			     : KT_EXIT_USAGE;
+	}
+	result_recheck(r[0], &p);
+	if (json) {
+		char *t = cJSON_Print(r[0]);
+		puts(t);
+		cJSON_free(t);
+	} else {
+		result_print(r[0], stdout, isatty(STDOUT_FILENO));
+	}
+	rc = verdict_exit(result_verdict(r[0]));
+	results_free(r, n);
+	kb_free(&p);
+	return rc;
+}

@@ -1,0 +1,29 @@
+/* builtin-report: `ktstr report FILE|DIR` re-renders saved results. */
+#include "builtin.h"
+#include "result.h"
+#include "resultio.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int cmd_report(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("report", "no result file or directory given");
+	int worst = KT_EXIT_PASS;
+	for (int a = 1; a < argc; a++) {
+		cJSON **r;
+		int n = results_load(argv[a], &r);
+		if (n < 0)
+			return KT_EXIT_USAGE;
+		for (int i = 0; i < n; i++) {
+			result_print(r[i], stdout, isatty(STDOUT_FILENO));
+			int rc = verdict_exit(result_verdict(r[i]));
+			worst = rc > worst ? rc : worst;
+		}
+		results_free(r, n);
+	}
+	return worst;
+}
