@@ -51,7 +51,7 @@ static uint32_t block_setup(const struct kb_program *p, uint32_t begin, uint32_t
 
 static void run_range(struct exec *x, uint32_t from, uint32_t to)
 {
-	for (uint32_t k = from; k < to; k++)
+	for (uint32_t k = from; k < to && !x->aborted; k++)
 		exec_op(x, &x->prog.insn[k]);
 }
 
@@ -78,7 +78,8 @@ static void hold(struct exec *x, const struct kb_insn *step, uint32_t ops_from, 
 		uint64_t end = f ? now + frac_ns(x, f->f) : x->t0 + x->duration_ns;
 		if (end < now + (uint64_t)interval)
 			end = now + (uint64_t)interval;
-		for (uint64_t next = now + (uint64_t)interval; next < end; next += (uint64_t)interval) {
+		for (uint64_t next = now + (uint64_t)interval; next < end && !x->aborted;
+		     next += (uint64_t)interval) {
 			exec_wait_until(x, next);
 			run_range(x, ops_from, ops_to);
 		}
@@ -143,10 +144,15 @@ int exec_program(struct exec *x)
 		return 5;
 	*x->phase = 0;
 	x->t0 = tm_now_ns();
+	static struct sched sched = {.out_fd = -1, .kmsg_fd = -1};
+	x->sched = &sched;
+	sched_sysctls(x);
+	if (!sched_start(x))
+		x->aborted = true;	/* reported; nothing to test without it */
 	const struct kb_program *p = &x->prog;
 	for (uint32_t i = 0; i < p->ninsn; i++) {
 		const struct kb_insn *in = &p->insn[i];
-		if (in->op == OPC_BACKDROP || in->op == OPC_STEP) {
+		if ((in->op == OPC_BACKDROP || in->op == OPC_STEP) && !x->aborted) {
 			uint32_t end = block_end(p, i);
 			bool is_step = in->op == OPC_STEP;
 			if (is_step) {
@@ -172,12 +178,15 @@ int exec_program(struct exec *x)
 	bool has_steps = false;
 	for (uint32_t i = 0; i < p->ninsn; i++)
 		has_steps |= p->insn[i].op == OPC_STEP;
-	if (!has_steps)
+	if (!has_steps && !x->aborted)
 		exec_wait_until(x, x->t0 + x->duration_ns);
 	x->step = 0;
+	sched_alive(x);
+	sched_bpf_stats(x);
 	exec_stop_groups(x, NULL, -1);
 	payload_end_step(x, -1);
 	remove_step_cgroups(x, 0);
+	sched_stop(x, "end of scenario");
 	emit_step(x, NULL, "end");
 	munmap((void *)x->phase, 4096);
 	return 0;

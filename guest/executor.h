@@ -11,6 +11,7 @@
 
 #include "bytecode.h"
 #include "cgroup.h"
+#include "scheduler.h"
 #include "spawn.h"
 
 #define EXEC_MAX_GROUPS 256
@@ -45,6 +46,8 @@ struct exec {
 	size_t npayloads;
 	unsigned op_errors;
 	bool first_op_sent;
+	struct sched *sched;
+	bool aborted;		/* the scheduler died: skip to collection */
 	/* Output: one JSON document per call (reports, errors, ...). */
 	void (*emit)(const char *json, void *ctx);
 	void *emit_ctx;

@@ -371,11 +371,22 @@ static int op_capture(struct exec *x, const struct kb_insn *in)
 	return 0;
 }
 
-static int op_scheduler_switch(struct exec *x, const struct kb_insn *in)
+static int op_detach(struct exec *x, const struct kb_insn *in)
 {
-	exec_op_error(x, in, NULL, ENOTSUP, "%s needs the scheduler lifecycle (not available yet)",
-		      kb_opcode_name(in->op));
-	return -ENOTSUP;
+	(void)in;
+	sched_stop(x, "detach_scheduler op");
+	x->sched->detached = true;
+	return 0;
+}
+
+static int op_attach(struct exec *x, const struct kb_insn *in)
+{
+	if (!sched_start(x)) {
+		exec_op_error(x, in, NULL, EIO, "the scheduler did not attach again");
+		x->aborted = true;
+		return -EIO;
+	}
+	return 0;
 }
 
 static const op_fn op_table[OPC__COUNT] = {
@@ -398,8 +409,8 @@ static const op_fn op_table[OPC__COUNT] = {
 	[OPC_WAIT_PAYLOAD] = payload_wait,
 	[OPC_KILL_PAYLOAD] = payload_kill,
 	[OPC_CAPTURE_CGROUP_PROCS] = op_capture,
-	[OPC_DETACH_SCHEDULER] = op_scheduler_switch,
-	[OPC_ATTACH_SCHEDULER] = op_scheduler_switch,
+	[OPC_DETACH_SCHEDULER] = op_detach,
+	[OPC_ATTACH_SCHEDULER] = op_attach,
 };
 
 int exec_op(struct exec *x, const struct kb_insn *in)
@@ -425,8 +436,12 @@ void exec_wait_until(struct exec *x, uint64_t deadline)
 {
 	for (;;) {
 		uint64_t now = tm_now_ns();
-		if (now >= deadline)
+		if (now >= deadline || x->aborted)
 			return;
+		if (x->sched && !sched_alive(x)) {
+			x->aborted = true;	/* collect what the workers measured, end early */
+			return;
+		}
 		uint64_t left_ms = (deadline - now) / 1000000 + 1;
 		payload_service(x, left_ms > 50 ? 50 : (int)left_ms);
 	}

@@ -3,7 +3,12 @@
  * rate).  The hot path is tm_work(): it only adds to a counter, and every
  * TM_CHECKPOINT units takes a checkpoint — one clock read and one getcpu —
  * that updates the scheduling gap, CPUs used, migrations and the phase
- * (step) slice.  Wake latencies go to a capped reservoir (Algorithm R).
+ * (step) slice.  The stride (units between checkpoints) starts at
+ * TM_CHECKPOINT and doubles while checkpoints come less than
+ * TM_CHECKPOINT_NS/2 apart (halves when more than 4x apart), so a
+ * checkpoint costs the same small fraction of the loop whatever the
+ * speed of a work unit or of the clock (a syscall under some VMs); gap
+ * resolution stays ~0.1 ms, far below the ms thresholds checked.  Wake latencies go to a capped reservoir (Algorithm R).
  * At the end the worker serialises itself as a JSON WorkerReport. */
 #ifndef KTSTR_TELEMETRY_H
 #define KTSTR_TELEMETRY_H
@@ -13,12 +18,15 @@
 
 struct jw;
 
-#define TM_CHECKPOINT 1024		/* work units between checkpoints */
+#define TM_CHECKPOINT 1024		/* work units between checkpoints, at first */
+#define TM_CHECKPOINT_NS 100000ull	/* the stride adapts towards this spacing */
+#define TM_MAX_STRIDE (1ull << 22)	/* most work units between checkpoints */
 #define TM_MAX_WAKE_SAMPLES 100000	/* whole-run reservoir cap */
 #define TM_MAX_PHASE_SAMPLES 8192	/* per phase-slice reservoir cap */
 #define TM_MAX_MIGRATIONS 4096		/* recorded migrations (count continues) */
 #define TM_MAX_PHASES 64
 #define TM_MAX_CPUS 256
+#define TM_MAX_NODES 64			/* numa_pages per node */
 
 struct tm_migration {
 	uint64_t at_ns;			/* since the worker started */
@@ -71,6 +79,17 @@ struct telemetry {
 	/* extra counters some work types fill */
 	uint64_t forks;
 	bool finished;
+	/* private to telemetry.c */
+	int tid;
+	uint32_t cur_epoch;		/* phase word value of the open phase */
+	uint64_t blocked_ns;		/* voluntary blocking since the last checkpoint */
+	uint64_t stride;		/* work units between checkpoints */
+	struct {			/* open phase's baselines */
+		uint64_t start_ns, cpu_ns, iterations, work_units;
+		uint64_t run_delay, vcsw, ivcsw;
+	} pbase;
+	uint64_t numa_pages[TM_MAX_NODES];
+	bool numa_read;			/* numa_maps was readable */
 };
 
 /* Call once in the worker after the start barrier. phase_word may be NULL. */
@@ -85,14 +104,25 @@ static inline void tm_work(struct telemetry *t, uint64_t units)
 		tm_checkpoint(t);
 }
 
-/* One outer-loop iteration completed. */
+/* One outer-loop iteration completed.  A changed phase word takes a
+ * checkpoint at once, so a phase boundary is seen within one iteration
+ * even by work types that do few work units per iteration. */
 static inline void tm_iter(struct telemetry *t)
 {
+	/* An iteration that ends after the change counts in the new phase. */
+	if (t->phase_word && __builtin_expect(*t->phase_word != t->cur_epoch, 0))
+		tm_checkpoint(t);
 	t->iterations++;
 }
 
-/* One wake/resume latency observation in ns (whole run and phase). */
+/* One wake/resume latency observation in ns (whole run and phase).  The
+ * time is also treated as voluntary blocking (see tm_blocked): a worker
+ * measures its wait and reports it, and that wait is not a scheduling
+ * gap. */
 void tm_wake(struct telemetry *t, uint64_t ns);
+/* ns of voluntary blocking (sleep, wait) since the last checkpoint that
+ * must not count as a scheduling gap; no wake sample is recorded. */
+void tm_blocked(struct telemetry *t, uint64_t ns);
 /* Stop measuring (end of loop): totals, schedstat, csw, last phase. */
 void tm_finish(struct telemetry *t);
 /* Append this worker's report fields (inside an open JSON object). */

@@ -110,9 +110,10 @@ int cmd_run(int argc, char **argv)
 		if (run_in_vm(&p, &ro, &out) && !out.vm.reason[0] && !interrupted) {
 			/* Nothing booted: no kernel, no executor, an unreadable payload. */
 			fprintf(stderr, "ktstr: %s: ERROR: %s\n", argv[i], out.reason);
+			rc = out.bad_input ? KT_EXIT_USAGE : KT_EXIT_INFRA;
 			run_output_free(&out);
 			kb_free(&p);
-			worst = KT_EXIT_INFRA > worst ? KT_EXIT_INFRA : worst;
+			worst = rc > worst ? rc : worst;
 			continue;
 		}
 		const struct kb_insn *sc = &p.insn[0];

@@ -89,6 +89,52 @@ static bool add_payloads(const struct kb_program *p, struct cpio *extra, char *e
 	return true;
 }
 
+static bool find_on_path(const char *name, char *out, size_t n)
+{
+	const char *envpath = getenv("PATH");
+	char *dirs = xstrdup(envpath ? envpath : "/usr/bin:/bin"), *save = NULL;
+	bool found = false;
+	for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		pathf(out, n, "%s/%s", d, name);
+		found = access(out, X_OK) == 0;
+	}
+	free(dirs);
+	return found;
+}
+
+/* The scheduler binary: a path, a scheduler of the kernel cache entry, or
+ * a name on PATH; packed at /ktstr/sched/<name> with its libraries. */
+static bool add_scheduler(const struct kb_program *p, const struct kernel *k, struct cpio *extra,
+			  struct run_output *out)
+{
+	for (uint32_t i = 0; i < p->ninsn; i++) {
+		const struct kb_insn *in = &p->insn[i];
+		const char *bin = in->op == OPC_SCHEDULER ? kb_get_str(p, in, "binary") : NULL;
+		if (!bin)
+			continue;
+		char path[PATH_MAX];
+		bool found = strchr(bin, '/') ? (snprintf(path, sizeof(path), "%s", bin), access(path, X_OK) == 0)
+					      : kernel_scheduler(k, bin, path, sizeof(path)) ||
+						find_on_path(bin, path, sizeof(path));
+		if (!found) {
+			snprintf(out->reason, sizeof(out->reason),
+				 "scheduler binary '%s' not found or not executable (looked at the path, in %s/schedulers and on PATH)",
+				 bin, k->dir[0] ? k->dir : "the kernel entry");
+			out->bad_input = true;
+			return false;
+		}
+		const char *base = strrchr(bin, '/');
+		char dest[PATH_MAX], err[512];
+		pathf(dest, sizeof(dest), "/ktstr/sched/%s", base ? base + 1 : bin);
+		if (!cpio_binary_with_deps(extra, dest, path, err, sizeof(err))) {
+			snprintf(out->reason, sizeof(out->reason), "scheduler %s: %s", path, err);
+			out->bad_input = true;
+			return false;
+		}
+	}
+	return true;
+}
+
 int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_output *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -103,7 +149,12 @@ int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_o
 	uint8_t *bc = kb_encode(p, &len);
 	cpio_file(&extra, "/ktstr/program.ktbc", 0644, bc, len);
 	free(bc);
+	if (!add_scheduler(p, &k, &extra, out)) {
+		cpio_free(&extra);
+		return -1;
+	}
 	if (!add_payloads(p, &extra, out->reason, sizeof(out->reason))) {
+		out->bad_input = true;
 		cpio_free(&extra);
 		return -1;
 	}

@@ -25,6 +25,7 @@ struct run_output {
 	char kernel[4096];
 	int guest_status;
 	bool ok;		/* the guest ran the program to the end */
+	bool bad_input;		/* failed before boot because of the input (exit 2) */
 	char reason[512];	/* why not */
 };
 

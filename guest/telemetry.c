@@ -1,0 +1,468 @@
+/* telemetry: per-worker measurement.  The hot path (tm_work, tm_iter in
+ * telemetry.h) only adds to counters; every TM_CHECKPOINT work units a
+ * checkpoint reads the monotonic clock once and the current CPU once
+ * (sched_getcpu reads the rseq area on glibc >= 2.35, no syscall) and
+ * updates the scheduling gap, the CPUs used, migrations and — when the
+ * executor's phase word changed — the per-step phase slices.  Everything
+ * that needs /proc happens only at start, at phase boundaries and at the
+ * end. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "telemetry.h"
+#include "json.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GOLDEN_RATIO_64 0x9E3779B97F4A7C15ull
+
+uint64_t tm_now_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cur_cpu(void)
+{
+	int c = sched_getcpu();
+	return c < 0 ? 0 : c;
+}
+
+static uint64_t sat_sub(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+static void bit_set(uint64_t *bits, int cpu)
+{
+	if (cpu >= 0 && cpu < TM_MAX_CPUS)
+		bits[cpu / 64] |= 1ull << (cpu % 64);
+}
+
+/* ---- /proc readers (never on the hot path) ------------------------------ */
+
+static ssize_t read_small(const char *path, char *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t len = 0;
+	while (len + 1 < n) {
+		ssize_t r = read(fd, buf + len, n - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = 0;
+	return (ssize_t)len;
+}
+
+/* run delay (field 2) and run count (field 3) of this task; false when
+ * the kernel lacks CONFIG_SCHED_INFO. */
+static bool read_schedstat(int tid, uint64_t *delay, uint64_t *count)
+{
+	char path[64], buf[128];
+	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", tid);
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return false;
+	unsigned long long a, b, c;
+	if (sscanf(buf, "%llu %llu %llu", &a, &b, &c) != 3)
+		return false;
+	*delay = b;
+	*count = c;
+	return true;
+}
+
+static void read_csw(uint64_t *v, uint64_t *iv)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_THREAD, &ru)) {
+		*v = *iv = 0;
+		return;
+	}
+	*v = (uint64_t)ru.ru_nvcsw;
+	*iv = (uint64_t)ru.ru_nivcsw;
+}
+
+static uint64_t read_vmstat_migrated(void)
+{
+	int fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	static const char key[] = "numa_pages_migrated ";
+	char buf[8192 + sizeof(key)];
+	size_t keep = 0;
+	uint64_t v = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + keep, sizeof(buf) - 1 - keep);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		size_t len = keep + (size_t)r;
+		buf[len] = 0;
+		char *p = strstr(buf, key);
+		if (p && (p == buf || p[-1] == '\n') && strchr(p, '\n')) {
+			v = strtoull(p + sizeof(key) - 1, NULL, 10);
+			break;
+		}
+		/* keep the tail in case the key straddles two reads */
+		char *nl = strrchr(buf, '\n');
+		keep = nl ? len - (size_t)(nl + 1 - buf) : 0;
+		if (keep > sizeof(key) + 32)
+			keep = 0;
+		memmove(buf, buf + len - keep, keep);
+	}
+	close(fd);
+	return v;
+}
+
+/* Sum N<node>=<pages> over /proc/self/numa_maps. */
+static bool read_numa_pages(uint64_t *pages)
+{
+	FILE *f = fopen("/proc/self/numa_maps", "re");
+	if (!f)
+		return false;
+	char line[4096];
+	while (fgets(line, sizeof(line), f)) {
+		for (char *p = line; (p = strstr(p, " N")); p += 2) {
+			char *end;
+			if (!isdigit((unsigned char)p[2]))
+				continue;
+			unsigned long node = strtoul(p + 2, &end, 10);
+			if (*end != '=' || node >= TM_MAX_NODES)
+				continue;
+			pages[node] += strtoull(end + 1, NULL, 10);
+		}
+	}
+	fclose(f);
+	return true;
+}
+
+/* ---- reservoir (Algorithm R) --------------------------------------------- */
+
+static void res_add(struct tm_reservoir *r, uint64_t v, uint64_t *rng)
+{
+	r->total++;
+	if (!r->v) {
+		r->v = malloc((size_t)r->cap * sizeof(uint64_t));
+		if (!r->v)
+			return;
+	}
+	if (r->n < r->cap) {
+		r->v[r->n++] = v;
+		return;
+	}
+	uint64_t x = *rng ? *rng : GOLDEN_RATIO_64;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*rng = x;
+	uint64_t k = x % r->total;
+	if (k < r->cap)
+		r->v[k] = v;
+}
+
+/* ---- phases ---------------------------------------------------------------- */
+
+static struct tm_phase *open_phase(struct telemetry *t)
+{
+	return t->nphases ? &t->phases[t->nphases - 1] : NULL;
+}
+
+static void phase_baseline(struct telemetry *t, uint64_t now)
+{
+	t->pbase.start_ns = now;
+	t->pbase.cpu_ns = thread_cpu_ns();
+	t->pbase.iterations = t->iterations;
+	t->pbase.work_units = t->work_units;
+	uint64_t cnt;
+	if (!read_schedstat(t->tid, &t->pbase.run_delay, &cnt))
+		t->pbase.run_delay = 0;
+	read_csw(&t->pbase.vcsw, &t->pbase.ivcsw);
+}
+
+/* Fill the open phase's totals from its baselines.  Assignments, not
+ * sums, so a slot that keeps absorbing phases once the table is full
+ * stays right. */
+static void phase_close(struct telemetry *t, uint64_t now)
+{
+	struct tm_phase *ph = open_phase(t);
+	if (!ph)
+		return;
+	ph->wall_ns = sat_sub(now, t->pbase.start_ns);
+	ph->cpu_ns = sat_sub(thread_cpu_ns(), t->pbase.cpu_ns);
+	ph->iterations = t->iterations - t->pbase.iterations;
+	ph->work_units = t->work_units - t->pbase.work_units;
+	uint64_t delay, cnt, v, iv;
+	if (read_schedstat(t->tid, &delay, &cnt))
+		ph->run_delay_ns = sat_sub(delay, t->pbase.run_delay);
+	read_csw(&v, &iv);
+	ph->voluntary_csw = sat_sub(v, t->pbase.vcsw);
+	ph->involuntary_csw = sat_sub(iv, t->pbase.ivcsw);
+}
+
+static void phase_open(struct telemetry *t, uint32_t epoch, uint64_t now)
+{
+	t->cur_epoch = epoch;
+	if (t->nphases >= TM_MAX_PHASES)
+		return;		/* the last slot keeps absorbing */
+	struct tm_phase *ph = &t->phases[t->nphases++];
+	memset(ph, 0, sizeof(*ph));
+	ph->epoch = epoch;
+	ph->max_gap_cpu = (uint16_t)t->cpu;
+	ph->wake.cap = TM_MAX_PHASE_SAMPLES;
+	bit_set(ph->cpus_used, t->cpu);	/* the boundary CPU */
+	phase_baseline(t, now);
+}
+
+/* ---- lifecycle ------------------------------------------------------------- */
+
+void tm_start(struct telemetry *t, const volatile uint32_t *phase_word, bool track_numa)
+{
+	memset(t, 0, sizeof(*t));
+	t->tid = (int)syscall(SYS_gettid);
+	t->wake.cap = TM_MAX_WAKE_SAMPLES;
+	t->wake.rng = (uint64_t)t->tid * GOLDEN_RATIO_64;
+	if (!t->wake.rng)
+		t->wake.rng = GOLDEN_RATIO_64;
+	t->track_numa = track_numa;
+	t->phase_word = phase_word;
+	t->vmstat_migrated_start = read_vmstat_migrated();
+	uint64_t delay = 0, cnt = 0;
+	if (read_schedstat(t->tid, &delay, &cnt)) {
+		t->run_delay_start = delay;
+		t->run_count_start = cnt;
+	}
+	read_csw(&t->vcsw_start, &t->ivcsw_start);
+	t->cpu = cur_cpu();
+	bit_set(t->cpus_used, t->cpu);
+	t->max_gap_cpu = t->cpu;
+	t->cpu_start_ns = thread_cpu_ns();
+	t->start_ns = t->last_ns = tm_now_ns();
+	if (phase_word)
+		phase_open(t, *phase_word, t->start_ns);
+	t->stride = TM_CHECKPOINT;
+	t->next_checkpoint = TM_CHECKPOINT;
+}
+
+/* The gap since the last checkpoint, less reported voluntary blocking. */
+static uint64_t gap_update(struct telemetry *t, uint64_t now)
+{
+	uint64_t gap = sat_sub(sat_sub(now, t->last_ns), t->blocked_ns);
+	t->blocked_ns = 0;
+	t->last_ns = now;
+	if (gap > t->max_gap_ns) {
+		t->max_gap_ns = gap;
+		t->max_gap_at_ns = now - t->start_ns;
+		t->max_gap_cpu = t->cpu;
+	}
+	struct tm_phase *ph = open_phase(t);
+	if (ph && gap > ph->max_gap_ns) {
+		ph->max_gap_ns = gap;
+		ph->max_gap_at_ns = now - t->start_ns;
+		ph->max_gap_cpu = (uint16_t)t->cpu;
+	}
+	return gap;
+}
+
+void tm_checkpoint(struct telemetry *t)
+{
+	uint64_t now = tm_now_ns();
+	int cpu = cur_cpu();
+	uint64_t gap = gap_update(t, now);
+	if (gap < TM_CHECKPOINT_NS / 2 && t->stride < TM_MAX_STRIDE)
+		t->stride *= 2;
+	else if (gap > 4 * TM_CHECKPOINT_NS && t->stride > TM_CHECKPOINT)
+		t->stride /= 2;
+	t->next_checkpoint = t->work_units + t->stride;
+	struct tm_phase *ph = open_phase(t);
+	if (cpu != t->cpu) {
+		if (t->nmigrations < TM_MAX_MIGRATIONS) {
+			if (!t->migrations)
+				t->migrations = malloc(TM_MAX_MIGRATIONS * sizeof(*t->migrations));
+			if (t->migrations)
+				t->migrations[t->nmigrations++] = (struct tm_migration){
+					.at_ns = now - t->start_ns,
+					.from = (uint16_t)t->cpu, .to = (uint16_t)cpu};
+		}
+		t->migration_count++;
+		bit_set(t->cpus_used, cpu);
+		if (ph)
+			ph->migrations++;
+		t->cpu = cpu;
+	}
+	if (ph)
+		bit_set(ph->cpus_used, cpu);
+	if (t->phase_word) {
+		uint32_t e = *t->phase_word;
+		if (e != t->cur_epoch) {
+			phase_close(t, now);
+			phase_open(t, e, now);
+		}
+	}
+}
+
+void tm_wake(struct telemetry *t, uint64_t ns)
+{
+	res_add(&t->wake, ns, &t->wake.rng);
+	struct tm_phase *ph = open_phase(t);
+	if (ph)
+		res_add(&ph->wake, ns, &t->wake.rng);
+	t->blocked_ns += ns;
+}
+
+void tm_blocked(struct telemetry *t, uint64_t ns)
+{
+	t->blocked_ns += ns;
+}
+
+void tm_finish(struct telemetry *t)
+{
+	if (t->finished)
+		return;
+	uint64_t now = tm_now_ns();
+	uint64_t cpu = thread_cpu_ns();
+	gap_update(t, now);
+	t->wall_ns = sat_sub(now, t->start_ns);
+	t->cpu_ns = sat_sub(cpu, t->cpu_start_ns);
+	uint64_t delay, cnt;
+	if (read_schedstat(t->tid, &delay, &cnt)) {
+		t->run_delay_ns = sat_sub(delay, t->run_delay_start);
+		t->run_count = sat_sub(cnt, t->run_count_start);
+	}
+	uint64_t v, iv;
+	read_csw(&v, &iv);
+	t->voluntary_csw = sat_sub(v, t->vcsw_start);
+	t->involuntary_csw = sat_sub(iv, t->ivcsw_start);
+	if (t->track_numa)
+		t->numa_read = read_numa_pages(t->numa_pages);
+	t->vmstat_migrated = sat_sub(read_vmstat_migrated(), t->vmstat_migrated_start);
+	phase_close(t, now);
+	t->finished = true;
+}
+
+void tm_free(struct telemetry *t)
+{
+	free(t->wake.v);
+	t->wake.v = NULL;
+	free(t->migrations);
+	t->migrations = NULL;
+	for (uint32_t i = 0; i < t->nphases; i++) {
+		free(t->phases[i].wake.v);
+		t->phases[i].wake.v = NULL;
+	}
+}
+
+/* ---- report ------------------------------------------------------------------ */
+
+static void cpus_json(struct jw *j, const char *key, const uint64_t *bits)
+{
+	jw_key(j, key);
+	jw_arr(j);
+	for (int c = 0; c < TM_MAX_CPUS; c++)
+		if (bits[c / 64] & (1ull << (c % 64)))
+			jw_int(j, c);
+	jw_end_arr(j);
+}
+
+static void samples_json(struct jw *j, const char *key, const struct tm_reservoir *r)
+{
+	jw_key(j, key);
+	jw_arr(j);
+	for (uint32_t i = 0; r->v && i < r->n; i++)
+		jw_uint(j, r->v[i]);
+	jw_end_arr(j);
+}
+
+void tm_report_json(const struct telemetry *t, struct jw *j)
+{
+	jw_kuint(j, "work_units", t->work_units);
+	jw_kuint(j, "iterations", t->iterations);
+	jw_kuint(j, "wall_ns", t->wall_ns);
+	jw_kuint(j, "cpu_ns", t->cpu_ns);
+	jw_kuint(j, "off_cpu_ns", sat_sub(t->wall_ns, t->cpu_ns));
+	jw_kuint(j, "max_gap_ns", t->max_gap_ns);
+	jw_kuint(j, "max_gap_at_ns", t->max_gap_at_ns);
+	jw_kint(j, "max_gap_cpu", t->max_gap_cpu);
+	cpus_json(j, "cpus_used", t->cpus_used);
+	jw_kuint(j, "migration_count", t->migration_count);
+	jw_key(j, "migrations");
+	jw_arr(j);
+	for (uint32_t i = 0; t->migrations && i < t->nmigrations; i++) {
+		jw_arr(j);
+		jw_uint(j, t->migrations[i].at_ns);
+		jw_int(j, t->migrations[i].from);
+		jw_int(j, t->migrations[i].to);
+		jw_end_arr(j);
+	}
+	jw_end_arr(j);
+	samples_json(j, "wake_samples_ns", &t->wake);
+	jw_kuint(j, "wake_sample_total", t->wake.total);
+	jw_kuint(j, "wake_sample_cap", TM_MAX_WAKE_SAMPLES);
+	jw_kuint(j, "voluntary_csw", t->voluntary_csw);
+	jw_kuint(j, "involuntary_csw", t->involuntary_csw);
+	jw_kuint(j, "run_delay_ns", t->run_delay_ns);
+	jw_kuint(j, "run_count", t->run_count);
+	if (t->track_numa) {
+		jw_key(j, "numa_pages");
+		jw_obj(j);
+		for (int n = 0; n < TM_MAX_NODES; n++) {
+			if (!t->numa_pages[n])
+				continue;
+			char k[16];
+			snprintf(k, sizeof(k), "%d", n);
+			jw_kuint(j, k, t->numa_pages[n]);
+		}
+		jw_end_obj(j);
+	}
+	jw_kuint(j, "vmstat_numa_pages_migrated", t->vmstat_migrated);
+	jw_kuint(j, "forks", t->forks);
+	jw_key(j, "phases");
+	jw_arr(j);
+	for (uint32_t i = 0; i < t->nphases; i++) {
+		const struct tm_phase *ph = &t->phases[i];
+		jw_obj(j);
+		jw_kuint(j, "epoch", ph->epoch);
+		jw_kuint(j, "wall_ns", ph->wall_ns);
+		jw_kuint(j, "cpu_ns", ph->cpu_ns);
+		jw_kuint(j, "off_cpu_ns", sat_sub(ph->wall_ns, ph->cpu_ns));
+		jw_kuint(j, "iterations", ph->iterations);
+		jw_kuint(j, "work_units", ph->work_units);
+		jw_kuint(j, "migrations", ph->migrations);
+		jw_kuint(j, "max_gap_ns", ph->max_gap_ns);
+		jw_kuint(j, "max_gap_at_ns", ph->max_gap_at_ns);
+		jw_kint(j, "max_gap_cpu", ph->max_gap_cpu);
+		jw_kuint(j, "run_delay_ns", ph->run_delay_ns);
+		jw_kuint(j, "voluntary_csw", ph->voluntary_csw);
+		jw_kuint(j, "involuntary_csw", ph->involuntary_csw);
+		cpus_json(j, "cpus_used", ph->cpus_used);
+		samples_json(j, "wake_samples_ns", &ph->wake);
+		jw_kuint(j, "wake_sample_total", ph->wake.total);
+		jw_end_obj(j);
+	}
+	jw_end_arr(j);
+}
