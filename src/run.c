@@ -118,7 +118,7 @@ static bool add_scheduler(const struct kb_program *p, const struct kernel *k, st
 						find_on_path(bin, path, sizeof(path));
 		if (!found) {
 			snprintf(out->reason, sizeof(out->reason),
-				 "scheduler binary '%s' not found or not executable (looked at the path, in %s/schedulers and on PATH)",
+				 "scheduler binary '%.100s' not found or not executable (looked at the path, in %.200s/schedulers and on PATH)",
 				 bin, k->dir[0] ? k->dir : "the kernel entry");
 			out->bad_input = true;
 			return false;
@@ -127,7 +127,7 @@ static bool add_scheduler(const struct kb_program *p, const struct kernel *k, st
 		char dest[PATH_MAX], err[512];
 		pathf(dest, sizeof(dest), "/ktstr/sched/%s", base ? base + 1 : bin);
 		if (!cpio_binary_with_deps(extra, dest, path, err, sizeof(err))) {
-			snprintf(out->reason, sizeof(out->reason), "scheduler %s: %s", path, err);
+			snprintf(out->reason, sizeof(out->reason), "scheduler %.100s: %.300s", path, err);
 			out->bad_input = true;
 			return false;
 		}
