@@ -28,7 +28,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -169,9 +168,12 @@ static void run_fan_out_compute(struct worker *w)
 		return;
 	}
 	int64_t kib = wp_int(w, "cache_footprint_kib", 256), ops = wp_int(w, "operations", 5);
-	size_t n = (size_t)sqrt((double)(kib > 0 ? kib : 1) * 1024.0 / 3.0 / 8.0);
-	if (n < 1)
-		n = 1;
+	/* n = floor(sqrt(kib * 1024 / 3 / 8)): three n x n u64 matrices fill
+	 * the footprint (integer root: the guest links no libm) */
+	uint64_t cells = (uint64_t)(kib > 0 ? kib : 1) * 1024 / 3 / 8;
+	size_t n = 1;
+	while ((uint64_t)(n + 1) * (n + 1) <= cells)
+		n++;
 	uint64_t *m = malloc(3 * n * n * sizeof(*m));
 	if (!m) {
 		wu_error(w, "fan_out_compute: cannot allocate %zu KiB", 3 * n * n * 8 / 1024);
@@ -342,6 +344,8 @@ static void run_wake_chain(struct worker *w)
 					break;
 				}
 				ssize_t n = read(me->rfd, &stamp, sizeof(stamp));
+				if (n == (ssize_t)sizeof(stamp) && stamp == 0)
+					continue;	/* predecessor left: recheck stop */
 				if (n != (ssize_t)sizeof(stamp)) {
 					if (n < 0 && (errno == EAGAIN || errno == EINTR))
 						continue;
@@ -375,8 +379,15 @@ static void run_wake_chain(struct worker *w)
 		}
 		tm_iter(w->tm);
 	}
-	if (!pipes)
-		futex_wake_n(&next->seq, INT_MAX);	/* the next stage sees stop now */
+	/* the next stage sees stop now */
+	if (!pipes) {
+		futex_wake_n(&next->seq, INT_MAX);
+	} else {
+		uint64_t zero = 0;
+		if (write(next->wfd, &zero, sizeof(zero)) < 0) {
+			/* full: its poll times out instead */
+		}
+	}
 }
 
 /* ------------------------------------------------------------------- */

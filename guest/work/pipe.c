@@ -23,6 +23,7 @@ static void run_pipe_io(struct worker *w)
 			break;
 		tm_iter(w->tm);
 	}
+	wu_pipe_bye(w);
 }
 
 static void run_cache_pipe(struct worker *w)
@@ -43,6 +44,7 @@ static void run_cache_pipe(struct worker *w)
 			break;
 		tm_iter(w->tm);
 	}
+	wu_pipe_bye(w);
 	free((void *)buf);
 }
 

@@ -196,6 +196,8 @@ bool wu_pipe_exchange(struct worker *w)
 		}
 		uint64_t sent;
 		n = read(rfd, &sent, sizeof(sent));
+		if (n == (ssize_t)sizeof(sent) && sent == 0)
+			continue;	/* the partner left (wu_pipe_bye) */
 		if (n == (ssize_t)sizeof(sent)) {
 			uint64_t now = tm_now_ns(), from = sent > start ? sent : start;
 			wu_waited(w->tm, now - start, now > from ? now - from : 0);
@@ -205,6 +207,16 @@ bool wu_pipe_exchange(struct worker *w)
 			continue;
 		wu_error(w, "%s: pipe read: %s", w->type->name, n < 0 ? strerror(errno) : "short read");
 		return false;
+	}
+}
+
+void wu_pipe_bye(struct worker *w)
+{
+	const struct work_group *g = w->group;
+	int wfd = w->pos == 0 ? g->fds[1] : g->fds[3];
+	uint64_t zero = 0;
+	if (wfd >= 0 && write(wfd, &zero, sizeof(zero)) < 0) {
+		/* full or gone: the partner's poll times out instead */
 	}
 }
 

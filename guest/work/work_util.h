@@ -64,6 +64,10 @@ void wu_close_fds(struct work_group *g);
  * false when the pipes are unusable (w->error set) or on stop. */
 bool wu_pipe_exchange(struct worker *w);
 
+/* Tell the partner this worker left its loop (a zero time), so a
+ * partner waiting in wu_pipe_exchange rechecks stop at once. */
+void wu_pipe_bye(struct worker *w);
+
 /* Scheduling policy of the calling thread; 0 or -errno. */
 int wu_set_policy(int policy, int prio);
 /* Policy named as in the YAML (normal, batch, idle, fifo, rr, ext). */
