@@ -132,6 +132,55 @@ static void add_findings(cJSON *r, const char *console)
 	}
 }
 
+static void last_line(const char *text, char *out, size_t n)
+{
+	out[0] = 0;
+	if (!text)
+		return;
+	size_t len = strlen(text);
+	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		len--;
+	size_t start = len;
+	while (start && text[start - 1] != '\n')
+		start--;
+	snprintf(out, n, "%.*s", (int)(len - start), text + start);
+}
+
+/* A scheduler failure stated the way a developer can act on it, or false. */
+static bool scheduler_failure(const cJSON *records, char *out, size_t n)
+{
+	const cJSON *rec;
+	cJSON_ArrayForEach(rec, records) {
+		const char *t = jstr(rec, "type"), *ev = jstr(rec, "event");
+		if (!t || strcmp(t, "scheduler") || !ev)
+			continue;
+		double at = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(rec, "at_ns")) / 1e9;
+		const char *kern = jstr(rec, "kernel"), *name = jstr(rec, "name");
+		char out_line[200];
+		last_line(jstr(rec, "output_tail"), out_line, sizeof(out_line));
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(rec, "status");
+		if (!strcmp(ev, "exited")) {
+			snprintf(out, n, "scheduler exited at %.1fs (status %d)%s%s%s%s", at,
+				 cJSON_IsNumber(st) ? st->valueint : -1, kern && *kern ? "; kernel: " : "",
+				 kern ? kern : "", *out_line ? "; its last output: " : "", out_line);
+		} else if (!strcmp(ev, "ejected")) {
+			snprintf(out, n, "scheduler %s ejected by the kernel at %.1fs%s%s%s%s", name ? name : "",
+				 at, kern && *kern ? ": " : "", kern ? kern : "",
+				 *out_line ? "; its last output: " : "", out_line);
+		} else if (!strcmp(ev, "attach_timeout")) {
+			snprintf(out, n, "scheduler %s did not attach within its attach timeout (sched_ext state '%s')%s%s",
+				 name ? name : "", jstr(rec, "state") ? jstr(rec, "state") : "",
+				 *out_line ? "; its last output: " : "", out_line);
+		} else if (!strcmp(ev, "detach_failed") || !strcmp(ev, "stop_timeout")) {
+			snprintf(out, n, "scheduler %s did not stop cleanly (%s)", name ? name : "", ev);
+		} else {
+			continue;
+		}
+		return true;
+	}
+	return false;
+}
+
 /* The verdict from run status, findings and claims, with one reason. */
 static void decide(cJSON *r)
 {
@@ -144,7 +193,11 @@ static void decide(cJSON *r)
 	size_t failed = 0;
 	cJSON_ArrayForEach(c, claims)
 		failed += !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "passed"));
-	if (cJSON_GetArraySize(findings)) {
+	char sched[600];
+	if (scheduler_failure(cJSON_GetObjectItemCaseSensitive(r, "records"), sched, sizeof(sched))) {
+		v = V_FAIL;
+		snprintf(reason, sizeof(reason), "%s", sched);
+	} else if (cJSON_GetArraySize(findings)) {
 		const cJSON *f = cJSON_GetArrayItem(findings, 0);
 		v = V_FAIL;
 		snprintf(reason, sizeof(reason), "kernel console: %s: %s", jstr(f, "name"), jstr(f, "line"));

@@ -1,0 +1,152 @@
+#!/bin/bash
+# Scenario tests in the VM: the executor, the checker and the scheduler
+# lifecycle end to end, booting the real guest kernel (TCG here).  Skips
+# (exit 77) without a cached kernel.  Each check reads the run's JSON
+# result, so it asserts what was measured, not just an exit status.
+set -u
+KTSTR=${KTSTR:-./ktstr}
+SRCDIR=${SRCDIR:-.}
+cd "$SRCDIR"
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok: $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
+
+if ! "$KTSTR" kernel path >/dev/null 2>&1; then
+	echo "SKIP: no guest kernel (run: $KTSTR kernel build)"
+	exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export KTSTR_RUNS=$tmp/runs
+
+run() { # name expected-exit args... ; leaves JSON in $tmp/$name.json
+	local name=$1 want=$2
+	shift 2
+	"$KTSTR" run --json "$@" >"$tmp/$name.json" 2>"$tmp/$name.err"
+	local rc=$?
+	if [[ $rc != "$want" ]]; then
+		bad "$name: exit $rc, want $want"
+		head -c 600 "$tmp/$name.err"
+		python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('  verdict:', r['verdict'], '-', r['reason'])" "$tmp/$name.json" 2>/dev/null
+		return 1
+	fi
+	return 0
+}
+py() { python3 - "$@"; }
+
+# --- executor --------------------------------------------------------------
+if run capture 0 tests/scenarios/capture_procs.yaml; then
+	py "$tmp/capture.json" <<'P' && ok "capture_cgroup_procs: exactly two positive pids under after_spawn" || bad "capture"
+import json, sys
+r = json.load(open(sys.argv[1]))
+caps = [x for x in r["records"] if x["type"] == "capture"]
+assert len(caps) == 1, caps
+c = caps[0]
+assert c["tag"] == "after_spawn" and c["cgroup"] == "cg_target", c
+assert len(c["pids"]) == 2 and all(p > 0 for p in c["pids"]), c
+P
+fi
+
+if run engine 0 tests/scenarios/engine.yaml; then
+	py "$tmp/engine.json" <<'P' && ok "engine: LLC-1 placement, pipe wakes, forks, removal, loop repeats" || bad "engine"
+import json, sys
+r = json.load(open(sys.argv[1]))
+w = [x for x in r["records"] if x["type"] == "worker"]
+by = lambda cg: [x for x in w if x["cgroup"] == cg]
+assert all(not x["sentinel"] for x in w), "a worker did not report"
+for x in by("llc1"):
+    assert x["cpus_used"] and set(x["cpus_used"]) <= {2, 3}, x["cpus_used"]
+assert sum(x["wake_sample_total"] for x in by("pipes")) > 0
+assert sum(x.get("forks", 0) for x in by("forks")) > 0
+dur = r["duration_ms"] * 1e6
+doomed = by("doomed")
+assert len(doomed) == 2 and all(x["wall_ns"] < 0.75 * dur for x in doomed), [x["wall_ns"] for x in doomed]
+ticks = [x for x in r["records"] if x["type"] == "capture" and x["tag"] == "tick"]
+assert len(ticks) >= 3, len(ticks)
+assert r["verdict"] == "pass", r["reason"]
+P
+fi
+
+# --- checker ------------------------------------------------------------------
+if run impossible 1 tests/scenarios/impossible.yaml; then
+	py "$tmp/impossible.json" <<'P' && ok "impossible claim fails, named with expected vs actual" || bad "impossible"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["verdict"] == "fail" and "min_work_units" in r["reason"] and "expected >= 1e+12" in r["reason"], r["reason"]
+P
+	"$KTSTR" run tests/scenarios/impossible.yaml 2>/dev/null | head -1 >"$tmp/first"
+	grep -q "^FAIL impossible: claim min_work_units (cgroup cg) failed: expected >= 1e+12, actual" "$tmp/first" &&
+		ok "the first line of the report names the failed claim" || { bad "first line"; cat "$tmp/first"; }
+	saved=$(ls "$KTSTR_RUNS"/impossible-*.json | head -1)
+	sed 's/at_least: 1e12/at_least: 1/' tests/scenarios/impossible.yaml >"$tmp/loose.yaml"
+	"$KTSTR" check "$saved" --claims "$tmp/loose.yaml" >"$tmp/check.out" 2>&1
+	[[ $? == 0 ]] && head -1 "$tmp/check.out" | grep -q '^PASS' && ok "ktstr check with a loosened claim turns the saved fail into a pass" ||
+		{ bad "recheck"; head -3 "$tmp/check.out"; }
+	"$KTSTR" report "$saved" >/dev/null; [[ $? == 1 ]] && ok "ktstr report re-renders a saved fail (exit 1)" || bad "report"
+fi
+
+if run rt 1 tests/scenarios/rt_starves_normal.yaml; then
+	py "$tmp/rt.json" <<'P' && ok "a normal worker beside a SCHED_FIFO hog fails its gap claim" || bad "rt gap"
+import json, sys
+r = json.load(open(sys.argv[1]))
+failed = [c for c in r["claims"] if not c["passed"]]
+assert any(c["name"] == "max_gap_ms" and c["scope"] == "cgroup victim" for c in failed), failed
+P
+fi
+
+"$KTSTR" run --junit "$tmp/j.xml" tests/scenarios/impossible.yaml >/dev/null 2>&1
+python3 -c "import xml.dom.minidom,sys; d=xml.dom.minidom.parse(sys.argv[1]); assert d.getElementsByTagName('failure')" "$tmp/j.xml" &&
+	ok "JUnit XML written with the failure" || bad "junit"
+
+if [[ -d tests/schema/node_modules/ajv ]]; then
+	node -e '
+const Ajv = require(process.argv[1] + "/node_modules/ajv/dist/2020");
+const fs = require("fs");
+const ajv = new Ajv({allErrors: true, strict: false});
+const v = ajv.compile(JSON.parse(fs.readFileSync("schema/result.schema.json")));
+let bad = 0;
+for (const f of process.argv.slice(2)) { if (!v(JSON.parse(fs.readFileSync(f)))) { bad++; console.log(f, JSON.stringify(v.errors).slice(0, 400)); } }
+process.exit(bad ? 1 : 0);' "$PWD/tests/schema" "$KTSTR_RUNS"/*.json && ok "every result validates against schema/result.schema.json" || bad "result schema"
+fi
+
+# --- scheduler lifecycle -----------------------------------------------------------
+run sched_missing 2 tests/scenarios/sched_missing.yaml && grep -q "not found" "$tmp/sched_missing.err" &&
+	ok "a nonexistent scheduler binary is rejected before boot (exit 2)"
+if run sched_exits 1 tests/scenarios/sched_exits.yaml; then
+	py "$tmp/sched_exits.json" <<'P' && ok "a scheduler that exits at once fails with 'scheduler exited'" || bad "sched exits"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["verdict"] == "fail" and "scheduler exited" in r["reason"], r["reason"]
+P
+fi
+for s in simple qmap; do
+	if run "sched_$s" 0 --scheduler "$s" tests/scenarios/sched_steady.yaml; then
+		py "$tmp/sched_$s.json" "$s" <<'P' && ok "steady load passes under scx_$2 with attach, detach and BPF stats" || bad "scx_$s"
+import json, sys
+r = json.load(open(sys.argv[1]))
+ev = [x["event"] for x in r["records"] if x["type"] == "scheduler"]
+assert "attached" in ev and "detached" in ev, ev
+att = [x for x in r["records"] if x["type"] == "scheduler" and x["event"] == "attached"][0]
+assert att["state"] == "enabled" and att["ops"] == sys.argv[2], att
+stats = [x for x in r["records"] if x["type"] == "bpf_stats"]
+assert stats and any(p["run_cnt"] > 0 for p in stats[0]["programs"]), stats
+assert r["verdict"] == "pass", r["reason"]
+P
+	fi
+done
+for fault in error_after stall_user; do
+	start=$(date +%s)
+	if run "qmap_$fault" 1 --scheduler qmap --flags "$fault" tests/scenarios/sched_steady.yaml; then
+		el=$(($(date +%s) - start))
+		py "$tmp/qmap_$fault.json" <<'P' && ((el < 90)) && ok "scx_qmap $fault fails in ${el}s with an actionable reason" || bad "qmap $fault (${el}s)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["verdict"] == "fail", r["verdict"]
+assert "scheduler" in r["reason"] or "sched_ext" in r["reason"], r["reason"]
+print("  reason:", r["reason"][:200])
+P
+	fi
+done
+
+echo "$pass passed, $fail failed"
+((fail == 0))
