@@ -25,7 +25,7 @@ struct spawn_req {
 	const char *cgroup;		/* name for reports ("" = runner) */
 	const char *cgroup_dir;		/* absolute dir to place workers (NULL: none) */
 	int step;			/* 0 = backdrop, k = step k */
-	const volatile uint32_t *phase_word;
+	const volatile uint32_t *phase_word;	/* in MAP_SHARED memory: fork workers read it */
 	const struct topology *topo;
 	const char *cpuset_cpus;	/* effective cpuset of the cgroup (for single_cpu etc.) */
 };
@@ -33,14 +33,19 @@ struct spawn_req {
 struct spawn_group;	/* opaque: the workers of one SPAWN */
 
 /* Create the workers (blocked at the start barrier) and place them.
- * Returns NULL with err set when nothing could be spawned. */
+ * Returns NULL with err set when nothing could be spawned.  Returns the
+ * group with err non-empty when only some workers could be created (the
+ * others get sentinel reports at spawn_stop).  Fork workers die with the
+ * thread that called this (PR_SET_PDEATHSIG). */
 struct spawn_group *spawn_create(const struct spawn_req *req, char *err, size_t errlen);
 /* Release the start barrier. */
 void spawn_start(struct spawn_group *g);
 /* Pids of fork workers (for capture, moves, affinity ops). */
 int spawn_pids(const struct spawn_group *g, pid_t *out, int max);
 /* Change the affinity of every worker (set_affinity op); failures are
- * recorded per worker.  kind/cpus as lowered ("cpus", "llc", ...). */
+ * recorded per worker (report key set_affinity_error).  kind/cpus as
+ * lowered ("cpus", "llc", ...); inherit resets to every online CPU.
+ * Returns the number of workers that failed (-1 without a group). */
 int spawn_set_affinity(struct spawn_group *g, const struct kb_program *p,
 		       const struct kb_insn *in);
 /* Stop, collect and free.  Each report is one JSON object string passed

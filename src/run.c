@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,7 +19,26 @@ struct collect {
 	cJSON *records;
 	double t0, first_op_ms;
 	bool verbose;
+	bool progress;		/* stderr is a terminal */
+	const char *name;
+	int nsteps;
+	double duration_ms;
 };
+
+/* One status line on a terminal, rewritten in place; nothing otherwise. */
+static void progress(const struct collect *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(const struct collect *c, const char *fmt, ...)
+{
+	if (!c->progress)
+		return;
+	char line[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\r\033[K[%s] %s", c->name, line);
+	fflush(stderr);
+}
 
 static double mono_ms(void)
 {
@@ -39,6 +59,18 @@ static void on_record(const struct rec *r, void *ctx)
 		cJSON *type = cJSON_GetObjectItemCaseSensitive(j, "type");
 		if (cJSON_IsString(type) && !strcmp(type->valuestring, "first_op") && !c->first_op_ms)
 			c->first_op_ms = mono_ms() - c->t0;
+		if (cJSON_IsString(type) && !strcmp(type->valuestring, "step_start")) {
+			double at = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "at_ns")) / 1e6;
+			progress(c, "step %d/%d, about %.1fs left", (int)cJSON_GetNumberValue(
+				 cJSON_GetObjectItemCaseSensitive(j, "step")), c->nsteps,
+				 (c->duration_ms - at) / 1e3 > 0 ? (c->duration_ms - at) / 1e3 : 0);
+		} else if (cJSON_IsString(type) && !strcmp(type->valuestring, "backdrop_start")) {
+			progress(c, "running backdrop");
+		} else if (cJSON_IsString(type) && !strcmp(type->valuestring, "end")) {
+			progress(c, "collecting");
+		} else if (cJSON_IsString(type) && !strcmp(type->valuestring, "scheduler")) {
+			progress(c, "scheduler %s", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "event")));
+		}
 		cJSON_AddItemToArray(c->records, j);
 	} else if (r->type == REC_LOG) {
 		cJSON *j = cJSON_CreateObject();
@@ -179,9 +211,17 @@ int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_o
 		.memory_mib = vm_memory_mib(0, p->memory_mib, isize),
 		.append = "ktstr.mode=run", .timeout_ns = timeout,
 	};
-	struct collect c = {.records = out->records, .t0 = mono_ms(), .verbose = o->verbose};
+	struct collect c = {.records = out->records, .t0 = mono_ms(), .verbose = o->verbose,
+			    .progress = isatty(STDERR_FILENO) && !o->verbose,
+			    .name = kb_get_str(p, &p->insn[0], "name"),
+			    .duration_ms = (double)p->duration_ns / 1e6};
+	for (uint32_t i = 0; i < p->ninsn; i++)
+		c.nsteps += p->insn[i].op == OPC_STEP;
+	progress(&c, "booting %s", k.key);
 	if (ok)
 		vm_run(&vc, on_record, &c, &out->vm);
+	if (c.progress)
+		fputs("\r\033[K", stderr);
 	rm_rf(dir);
 	cleanup_remove_dir(dir);
 	if (!ok)
