@@ -76,8 +76,10 @@ n=$(wc -l <"$tmp/out")
 [[ $n -ge 15 ]] && ok "list shows the catalog ($n)" || bad "list shows $n"
 grep -q '^fanout .*futex fan-out' "$tmp/out" && ok "list shows descriptions" || bad "list descriptions"
 
-expect_rc "run says NOT RUN" 0 "$KTSTR" scenarios/fanout.yaml
-grep -q "NOT RUN" "$tmp/err" && ok "run states it did not boot" || bad "run NOT RUN"
+XDG_CACHE_HOME=$tmp/emptycache expect_rc "run without a kernel is an infrastructure error" 3 "$KTSTR" scenarios/fanout.yaml
+grep -q "build one with: ktstr kernel build" "$tmp/err" && ok "the missing-kernel error gives the command to run" || bad "missing kernel message"
+KTSTR_KERNEL=$tmp/nope expect_rc "KTSTR_KERNEL pointing nowhere" 3 "$KTSTR" kernel path
+grep -q "KTSTR_KERNEL" "$tmp/err" && ok "the bad KTSTR_KERNEL is named" || bad "KTSTR_KERNEL message"
 expect_rc "run invalid exits 2" 2 "$KTSTR" run "$tmp/three.yaml"
 expect_rc "run unknown scheduler" 2 "$KTSTR" run --scheduler nope scenarios/fanout.yaml
 
