@@ -144,8 +144,8 @@ static void emit_record(const char *json, void *ctx)
 	send_record(REC_JSON, json, strlen(json));
 }
 
-/* ktstr.mode=run: execute /ktstr/program.ktbc. */
-static int run_program(const char *path)
+/* ktstr.mode=run: execute /ktstr/program.ktbc under cgroup mount/root. */
+static int run_program_in(const char *path, const char *mount, const char *root)
 {
 	size_t len;
 	char *buf = read_file(path, &len, KTBC_MAX_SIZE);
@@ -161,7 +161,7 @@ static int run_program(const char *path)
 		return 121;
 	}
 	free(buf);
-	int e = cg_init(&x->cg, "/sys/fs/cgroup", "ktstr", missing, sizeof(missing));
+	int e = cg_init(&x->cg, mount, root, missing, sizeof(missing));
 	if (e) {
 		guest_log("cannot create the workload cgroup: %s", strerror(-e));
 		return 122;
@@ -177,6 +177,30 @@ static int run_program(const char *path)
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 	return rc;
+}
+
+static int run_program(const char *path)
+{
+	return run_program_in(path, "/sys/fs/cgroup", "ktstr");
+}
+
+/* `ktstr-guest --host PROGRAM MOUNT ROOT`: ktstr run --host runs the same
+ * executor on the host, records framed on stdout. */
+static int host_main(int argc, char **argv)
+{
+	if (argc != 5) {
+		fprintf(stderr, "usage: ktstr-guest --host PROGRAM.ktbc CGROUP2_MOUNT ROOT_NAME\n");
+		return 2;
+	}
+	data_fd = dup(1);
+	int nul = open("/dev/null", O_WRONLY);
+	dup2(nul, 1);	/* stray prints must not corrupt the record stream */
+	char hello[64];
+	snprintf(hello, sizeof(hello), "ktstr-guest %s (host)", KTSTR_VERSION);
+	send_record(REC_HELLO, hello, strlen(hello));
+	int32_t st = run_program_in(argv[2], argv[3], argv[4]);
+	send_record(REC_EXIT, &st, sizeof(st));
+	return st;
 }
 
 static void power_off(int status)
@@ -201,11 +225,12 @@ static void power_off(int status)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--host"))
+		return host_main(argc, argv);
 	if (getpid() != 1) {
-		fprintf(stderr, "ktstr-guest runs as PID 1 inside a ktstr VM; use ktstr on the host\n");
+		fprintf(stderr, "ktstr-guest runs as PID 1 inside a ktstr VM (or with --host from ktstr run --host)\n");
 		return 2;
 	}
-	(void)argc, (void)argv;
 	setup_mounts();
 	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin:/include-files", 1);
 	setenv("HOME", "/tmp", 1);

@@ -3,7 +3,9 @@
 #include "builtin.h"
 #include "disasm.h"
 #include "proc.h"
+#include "hostrun.h"
 #include "result.h"
+#include "types.h"
 #include "run.h"
 #include "scenario.h"
 
@@ -44,8 +46,13 @@ int cmd_run(int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"json", no_argument, NULL, 'j'},
 		{"junit", required_argument, NULL, 'J'},
+		{"host", no_argument, NULL, 'H'},
+		{"cgroup-root", required_argument, NULL, 'C'},
 		{0},
 	};
+	bool host = false;
+	char root_name[128];
+	snprintf(root_name, sizeof(root_name), "ktstr-%d", (int)getpid());
 	bool json = false;
 	const char *junit = NULL;
 	struct load_opts lo = {0};
@@ -84,6 +91,14 @@ int cmd_run(int argc, char **argv)
 		case 'J':
 			junit = optarg;
 			break;
+		case 'H':
+			host = true;
+			break;
+		case 'C':
+			if (!parse_name(optarg, false))
+				return usage_error("run", "--cgroup-root %s; expected a plain name", optarg);
+			snprintf(root_name, sizeof(root_name), "%s", optarg);
+			break;
 		default:
 			return usage_error("run", "bad option");
 		}
@@ -107,7 +122,8 @@ int cmd_run(int argc, char **argv)
 			sb_free(&sb);
 		}
 		struct run_output out;
-		if (run_in_vm(&p, &ro, &out) && !out.vm.reason[0] && !interrupted) {
+		int rr = host ? run_on_host(&p, &ro, root_name, &out) : run_in_vm(&p, &ro, &out);
+		if (rr && !out.vm.reason[0] && !interrupted) {
 			/* Nothing booted: no kernel, no executor, an unreadable payload. */
 			fprintf(stderr, "ktstr: %s: ERROR: %s\n", argv[i], out.reason);
 			rc = out.bad_input ? KT_EXIT_USAGE : KT_EXIT_INFRA;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 const struct builtin builtins[] = {
-	{"run", cmd_run, "run [--scheduler NAME] [--flags a,b] FILE.yaml...",
+	{"run", cmd_run, "run [--scheduler NAME] [--flags a,b] [--kernel K] [--accel A] [--host [--cgroup-root NAME]] [--json] [--junit FILE] [-v] FILE.yaml...",
 	 "run scenarios and print a verdict"},
 	{"validate", cmd_validate, "validate [-v] [--format=text|json] FILE...",
 	 "check scenario files without running them"},
@@ -25,6 +25,7 @@ const struct builtin builtins[] = {
 	{"check", cmd_check, "check RESULT --claims SCENARIO.yaml [--json]",
 	 "re-evaluate (edited) claims against a saved result without booting"},
 	{"compare", cmd_compare, "compare A B", "compare two results or two sets of runs side by side"},
+	{"cleanup", cmd_cleanup, "cleanup", "remove cgroups, temp dirs and partial cache entries left by killed runs"},
 	{"topo", cmd_topo, "topo", "print the host CPU topology"},
 	{"help", cmd_help, "help [COMMAND]", "show help"},
 	{0},

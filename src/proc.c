@@ -3,6 +3,7 @@
 #include "proc.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -151,6 +152,52 @@ void cleanup_remove_pid(pid_t pid)
 			pids[i] = 0;
 }
 
+static char *cgroups[8];
+
+void cgroup_tree_destroy(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		char *sub = xasprintf("%s/%s", path, e->d_name);
+		cgroup_tree_destroy(sub);
+		free(sub);
+	}
+	if (d)
+		closedir(d);
+	char *kill_file = xasprintf("%s/cgroup.kill", path);
+	int fd = open(kill_file, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) < 0)
+			(void)0;	/* older kernels: the processes were killed with their group */
+		close(fd);
+	}
+	free(kill_file);
+	for (int i = 0; i < 200 && rmdir(path) && errno == EBUSY; i++)
+		usleep(10000);
+}
+
+void cleanup_add_cgroup(const char *path)
+{
+	install();
+	for (size_t i = 0; i < ARRAY_SIZE(cgroups); i++)
+		if (!cgroups[i]) {
+			cgroups[i] = xstrdup(path);
+			return;
+		}
+}
+
+void cleanup_remove_cgroup(const char *path)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cgroups); i++)
+		if (cgroups[i] && !strcmp(cgroups[i], path)) {
+			free(cgroups[i]);
+			cgroups[i] = NULL;
+		}
+}
+
 void cleanup_run(void)
 {
 	/* Kill children first: QEMU must not keep files in our dirs open. */
@@ -159,6 +206,13 @@ void cleanup_run(void)
 			kill(pids[i], SIGKILL);
 			waitpid(pids[i], NULL, 0);
 			pids[i] = 0;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cgroups); i++) {
+		if (cgroups[i]) {
+			cgroup_tree_destroy(cgroups[i]);
+			free(cgroups[i]);
+			cgroups[i] = NULL;
 		}
 	}
 	for (int i = 0; i < MAX_CLEAN; i++) {

@@ -23,6 +23,11 @@ void cleanup_remove_dir(const char *path);
 void cleanup_add_pid(pid_t pid);
 void cleanup_remove_pid(pid_t pid);
 void cleanup_run(void);
+/* A cgroup tree to kill and remove (leaves first) on any exit path. */
+void cleanup_add_cgroup(const char *path);
+void cleanup_remove_cgroup(const char *path);
+/* Kill every task in the tree at path and rmdir it, leaves first. */
+void cgroup_tree_destroy(const char *path);
 /* The signal that interrupted us, if any; the handler has cleaned up and
  * re-raises it, so ktstr dies by that signal as a shell expects. */
 extern volatile int interrupted;

@@ -194,7 +194,11 @@ static void decide(cJSON *r)
 	cJSON_ArrayForEach(c, claims)
 		failed += !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "passed"));
 	char sched[600];
-	if (scheduler_failure(cJSON_GetObjectItemCaseSensitive(r, "records"), sched, sizeof(sched))) {
+	const char *skip = jstr(r, "skip_reason");
+	if (skip) {
+		v = V_SKIP;
+		snprintf(reason, sizeof(reason), "%s", skip);
+	} else if (scheduler_failure(cJSON_GetObjectItemCaseSensitive(r, "records"), sched, sizeof(sched))) {
 		v = V_FAIL;
 		snprintf(reason, sizeof(reason), "%s", sched);
 	} else if (cJSON_GetArraySize(findings)) {
@@ -261,7 +265,9 @@ cJSON *result_build(const struct kb_program *p, const struct result_meta *m,
 	add_num(r, "wall_ms", run->vm.wall_ms);
 	cJSON_AddStringToObject(r, "vm_outcome", vm_outcome_name(run->vm.outcome));
 	cJSON_AddBoolToObject(r, "started", any_first_op(run->records));
-	if (!run->ok)
+	if (run->skip)
+		cJSON_AddStringToObject(r, "skip_reason", run->reason);
+	else if (!run->ok)
 		cJSON_AddStringToObject(r, "run_error", run->reason);
 	struct check_output co;
 	check_run(p, run->records, &co);

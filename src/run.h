@@ -26,6 +26,7 @@ struct run_output {
 	int guest_status;
 	bool ok;		/* the guest ran the program to the end */
 	bool bad_input;		/* failed before boot because of the input (exit 2) */
+	bool skip;		/* this host cannot give the scenario what it needs */
 	char reason[512];	/* why not */
 };
 

@@ -93,5 +93,18 @@ for f in fuzz/regressions/*; do
 	[[ $rc == 2 ]] && ok "fuzz regression $(basename "$f") rejected" || bad "fuzz regression $f (exit $rc)"
 done
 
+# run --host refuses clearly where cgroup2 lacks the controllers (as on
+# hosts whose controllers sit in cgroup v1); where it has them it runs.
+"$KTSTR" run --host scenarios/steady.yaml >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if grep -q "refused" "$tmp/err"; then
+	[[ $rc == 3 ]] && grep -qE "needs root|lacks the .* controller|cannot create cgroups" "$tmp/err" &&
+		ok "run --host refuses clearly here (exit 3)" || bad "run --host refusal (exit $rc)"
+else
+	[[ $rc == 0 || $rc == 1 ]] && ok "run --host ran on this host (exit $rc)" || bad "run --host (exit $rc)"
+fi
+ls -d /sys/fs/cgroup/unified/ktstr-* /sys/fs/cgroup/ktstr-* 2>/dev/null | grep -q . && bad "run --host left a cgroup" || ok "no ktstr cgroup left behind"
+expect_rc "cleanup" 0 "$KTSTR" cleanup
+
 echo "$pass passed, $fail failed"
 ((fail == 0))
