@@ -330,6 +330,7 @@ static int build_schedulers(const char *src, const char *obj, const char *entry,
 	pathf(o, sizeof(o), "O=%s/sched_ext", obj);
 	pathf(btf, sizeof(btf), "VMLINUX_BTF=%s/vmlinux", obj);
 	snprintf(j, sizeof(j), "-j%d", jobs);
+	mkdir_p(o + 2);	/* tools/ Makefiles insist that O exists */
 	const char *argv[] = {"make", "-C", dir, "CC=gcc", "CLANG=clang-16", "LLVM_STRIP=llvm-strip-16",
 			      o, btf, j, NULL};
 	if (run_logged(argv, NULL, log))
