@@ -99,13 +99,18 @@ static void remove_step_cgroups(struct exec *x, int step)
 	}
 }
 
+/* A step's slice of the reports starts once its ops and cgroups are in
+ * place: the phase word changes after them, so a cpuset the step sets is
+ * already in force for every CPU its slice records. */
 static void run_block(struct exec *x, uint32_t begin, uint32_t end, const struct kb_insn *step)
 {
 	uint32_t setup = block_setup(&x->prog, begin, end);
 	run_range(x, begin, setup);
 	run_range(x, setup, end);
-	if (step)
+	if (step) {
+		__atomic_store_n(x->phase, (uint32_t)x->step, __ATOMIC_RELEASE);
 		hold(x, step, begin, setup);
+	}
 }
 
 static bool check_topology(struct exec *x)
@@ -159,7 +164,6 @@ int exec_program(struct exec *x)
 				int64_t idx = 0;
 				kb_get_int(p, in, "index", &idx);
 				x->step = (int)idx;
-				__atomic_store_n(x->phase, (uint32_t)idx, __ATOMIC_RELEASE);
 			}
 			emit_step(x, in, is_step ? "step_start" : "backdrop_start");
 			run_block(x, i + 1, end, is_step ? in : NULL);

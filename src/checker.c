@@ -132,6 +132,8 @@ static void check_starved(struct ctx *c, const struct scope *s, struct claim_res
 /* CPUs a cgroup may use during step k: every cpuset it had from the last
  * change before k through the changes during k (a change mid-step makes
  * both sets legitimate).  False when it never had a cpuset. */
+#define WHOLE_RUN (-1)
+
 static bool allowed_cpus(struct ctx *c, const char *cg, int step, struct cpuset *out)
 {
 	cpuset_clear(out);
@@ -146,9 +148,9 @@ static bool allowed_cpus(struct ctx *c, const char *cg, int step, struct cpuset 
 		struct cpuset s;
 		if (!eff || !*eff || !cpuset_parse(eff, &s))
 			continue;
-		if (rs < step || step == 0)
+		if (rs < step)
 			last_before = rec;
-		if (rs == step || step == 0) {
+		if (rs == step || step == WHOLE_RUN) {
 			for (size_t i = 0; i < KT_MAX_CPUS / 64; i++)
 				out->bits[i] |= s.bits[i];
 			any = true;
@@ -185,7 +187,7 @@ static void check_isolation(struct ctx *c, const struct scope *s, struct claim_r
 		struct cpuset ok;
 		int bad = -1;
 		if (s->step || !cJSON_GetArraySize(phases)) {
-			int step = s->step;
+			int step = s->step ? s->step : WHOLE_RUN;
 			if (allowed_cpus(c, w[i].cgroup, step, &ok) &&
 			    !cpus_within(rep_item(&w[i], "cpus_used"), &ok, &bad))
 				broke++;

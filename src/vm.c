@@ -132,7 +132,16 @@ char **vm_qemu_argv(const struct vm_config *c, enum accel accel, const char *con
 		add(&a, QBOOT);
 	}
 	add(&a, "-accel");
-	add(&a, accel == ACCEL_KVM ? "kvm" : "tcg,thread=multi");
+	/* Single-threaded TCG on purpose.  With thread=multi, QEMU 7.2 lets a
+	 * vCPU run a stale translation of kernel text that another vCPU just
+	 * patched (static keys use int3 + IPIs): measured here, boots and
+	 * cgroup writes oopsed with "int3" in enqueue_task_fair /
+	 * dequeue_entities / sched_clock_idle_wakeup_event in about 1 run of
+	 * 10.  One TCG thread cannot race itself.  KTSTR_TCG_THREAD=multi
+	 * restores the faster mode for experiments. */
+	const char *tcg_thread = getenv("KTSTR_TCG_THREAD");
+	add(&a, accel == ACCEL_KVM ? "kvm" : tcg_thread && !strcmp(tcg_thread, "multi")
+					       ? "tcg,thread=multi" : "tcg,thread=single");
 	add(&a, "-cpu");
 	add(&a, accel == ACCEL_KVM ? "host" : "Skylake-Server-v4");
 	add(&a, "-m");

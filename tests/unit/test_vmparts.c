@@ -86,7 +86,7 @@ static void test_qemu_topology_mapping(void **st)
 	assert_true(has_arg(argv, "node,nodeid=1,cpus=4-7,memdev=mem1"));
 	assert_true(has_arg(argv, "memory-backend-ram,id=mem1,size=512M"));
 	assert_true(has_arg(argv, "Skylake-Server-v4"));
-	assert_true(has_arg(argv, "tcg,thread=multi"));
+	assert_true(has_arg(argv, "tcg,thread=single"));
 	assert_true(has_arg(argv, "-no-reboot"));
 	vm_argv_free(argv);
 	struct vm_config s = {.topo = {1, 1, 2, 2}, .memory_mib = 300, .kernel = "bz", .initrd = "rd"};
