@@ -327,6 +327,9 @@ static void report_head(struct jw *j, const struct spawn_group *g, const struct 
 	jw_kint(j, "tid", tid);
 	jw_kstr(j, "work", g->type ? g->type->name : "");
 	jw_kstr(j, "clone", g->thread_mode ? "thread" : "fork");
+	/* Which SPAWN made it: workers of one spawn are identical, which is
+	 * what the fairness check compares. */
+	jw_kint(j, "spawn", g->insn && g->prog ? (int64_t)(g->insn - g->prog->insn) : -1);
 }
 
 struct worker_errs {

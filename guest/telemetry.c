@@ -299,8 +299,8 @@ void tm_checkpoint(struct telemetry *t)
 	else if (gap > 4 * TM_CHECKPOINT_NS && t->stride > TM_CHECKPOINT)
 		t->stride /= 2;
 	t->next_checkpoint = t->work_units + t->stride;
-	struct tm_phase *ph = open_phase(t);
-	if (cpu != t->cpu) {
+	bool moved = cpu != t->cpu;
+	if (moved) {
 		if (t->nmigrations < TM_MAX_MIGRATIONS) {
 			if (!t->migrations)
 				t->migrations = malloc(TM_MAX_MIGRATIONS * sizeof(*t->migrations));
@@ -311,18 +311,20 @@ void tm_checkpoint(struct telemetry *t)
 		}
 		t->migration_count++;
 		bit_set(t->cpus_used, cpu);
-		if (ph)
-			ph->migrations++;
 		t->cpu = cpu;
 	}
-	if (ph)
+	/* On a phase change the CPU seen now belongs to the new phase (its
+	 * step's cpuset may just have moved the worker), not the old one:
+	 * phase_open seeds the new slice with it. */
+	uint32_t e = t->phase_word ? *t->phase_word : t->cur_epoch;
+	if (e != t->cur_epoch) {
+		phase_close(t, now);
+		phase_open(t, e, now);
+	}
+	struct tm_phase *ph = open_phase(t);
+	if (ph) {
+		ph->migrations += moved;
 		bit_set(ph->cpus_used, cpu);
-	if (t->phase_word) {
-		uint32_t e = *t->phase_word;
-		if (e != t->cur_epoch) {
-			phase_close(t, now);
-			phase_open(t, e, now);
-		}
 	}
 }
 

@@ -43,6 +43,7 @@ extern const struct ty ty_mpol_flag, ty_clone_mode;
 /* Work types: ty_alt.ext of each ty_work alternative. */
 #define WT_FORK_ONLY	0x1
 #define WT_THREAD_ONLY	0x2
+#define WT_BLOCKING	0x4	/* sleeps or waits by design (no fairness spread) */
 struct worktype_info {
 	unsigned flags;
 	int gs_const;			/* group size = gs_const + sum of params */

@@ -73,6 +73,15 @@ static void scope_text(char *out, size_t n, const struct scope *s)
 		snprintf(out, n, "scenario");
 }
 
+/* Work types whose workers sleep or wait by design: their off-CPU share
+ * is the workload, not the scheduler (vocabulary flag WT_BLOCKING). */
+static bool blocking_work(const char *name)
+{
+	const struct ty_alt *a = name ? ty_alt(&ty_work, name) : NULL;
+	const struct worktype_info *wi = a ? a->ext : NULL;
+	return wi && (wi->flags & WT_BLOCKING);
+}
+
 /* The phase slice of report rep for step (NULL when it did not run then). */
 static const cJSON *phase_of(const cJSON *rep, int step)
 {
@@ -214,13 +223,46 @@ static void check_isolation(struct ctx *c, const struct scope *s, struct claim_r
 	free(w);
 }
 
+/* Fairness is judged among identical workers: the spread is taken within
+ * each spawn (same work type, policy, nice, affinity) and the worst spawn
+ * counts.  Comparing a fan-out messenger's off-CPU share with its
+ * receivers', or a SCHED_IDLE worker's with a normal one's, measures the
+ * scenario's design rather than the scheduler. */
+static double spread_within_spawns(const struct wview *w, size_t n)
+{
+	double worst = NAN;
+	for (size_t i = 0; i < n; i++) {
+		double id = rep_num(&w[i], "spawn");
+		bool first = true;
+		for (size_t k = 0; k < i && first; k++)
+			first = rep_num(&w[k], "spawn") != id || strcmp(w[k].cgroup, w[i].cgroup);
+		if (!first)
+			continue;
+		struct wview *same = xcalloc(n, sizeof(*same));
+		size_t m = 0;
+		for (size_t k = i; k < n; k++)
+			if (rep_num(&w[k], "spawn") == id && !strcmp(w[k].cgroup, w[i].cgroup) &&
+			    !blocking_work(cJSON_GetStringValue(rep_item(&w[k], "work"))))
+				same[m++] = w[k];
+		double v;
+		metric_compute("spread_pct", same, m, &v);
+		if (m >= 2 && !isnan(v) && (isnan(worst) || v > worst))
+			worst = v;
+		free(same);
+	}
+	return isnan(worst) ? 0 : worst;
+}
+
 static void check_threshold(struct ctx *c, const struct scope *s, const struct check_info *ci,
 			    double limit, struct claim_result *r)
 {
 	struct wview *w;
 	size_t n = select_workers(c, s, &w);
 	double v;
-	metric_compute(ci->metric, w, n, &v);
+	if (!strcmp(ci->metric, "spread_pct"))
+		v = spread_within_spawns(w, n);
+	else
+		metric_compute(ci->metric, w, n, &v);
 	r->actual = v;
 	bool max = ci->kind == CK_MAX;
 	snprintf(r->expected, sizeof(r->expected), "%s %.6g", max ? "<=" : ">=", limit);
