@@ -6,6 +6,8 @@
  * the host's acknowledgement and powers the VM off.  Static, so the
  * initramfs needs no libraries for it. */
 #include "executor.h"
+#include "work.h"
+#include <sched.h>
 #include "guest.h"
 #include "record.h"
 #include "util.h"
@@ -223,8 +225,54 @@ static void power_off(int status)
 		pause();
 }
 
+/* `/init --bench-spin SECONDS` (in a ktstr shell): the spin_wait loop with
+ * full telemetry beside the same arithmetic with none, alternated in
+ * rounds on one CPU, reporting the rate ratio (bench/telemetry-bench.sh). */
+static int bench_spin(double seconds)
+{
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	double with = 0, bare = 0;
+	for (int round = 0; round < 10; round++) {
+		uint64_t end = tm_now_ns() + (uint64_t)(seconds * 1e8);
+		struct telemetry tm;
+		uint32_t phase = 0;
+		tm_start(&tm, &phase, false);
+		uint64_t t0 = tm_now_ns();
+		while (tm_now_ns() < end)
+			for (int k = 0; k < 64; k++) {
+				spin_units(&tm, 1024);
+				tm_iter(&tm);
+			}
+		tm_finish(&tm);
+		with += (double)tm.work_units / (double)(tm_now_ns() - t0);
+		tm_free(&tm);
+		/* The same arithmetic, counted in a plain local. */
+		end = tm_now_ns() + (uint64_t)(seconds * 1e8);
+		volatile uint64_t sink = 1;
+		uint64_t x = 1, units = 0;
+		t0 = tm_now_ns();
+		while (tm_now_ns() < end)
+			for (int k = 0; k < 64 * 16; k++) {
+				for (int i = 0; i < 64; i++)
+					x = x * 6364136223846793005ull + 1442695040888963407ull;
+				units += 64;
+			}
+		sink = x;
+		(void)sink;
+		bare += (double)units / (double)(tm_now_ns() - t0);
+	}
+	printf("spin with telemetry: %.1f Munits/s, bare loop: %.1f Munits/s, ratio %.3f\n",
+	       with * 1e3 / 10, bare * 1e3 / 10, with / bare);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "--bench-spin"))
+		return bench_spin(atof(argv[2]));
 	if (argc > 1 && !strcmp(argv[1], "--host"))
 		return host_main(argc, argv);
 	if (getpid() != 1) {
