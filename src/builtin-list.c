@@ -32,8 +32,68 @@ static bool is_yaml(const char *n)
 	return (l > 5 && !strcmp(n + l - 5, ".yaml")) || (l > 4 && !strcmp(n + l - 4, ".yml"));
 }
 
+/* Every flag combination of a scheduler whose `requires` hold. */
+static void print_profiles(const char *name, const struct ynode *sched)
+{
+	const struct ynode *flags = ynode_get(sched, "flags");
+	size_t n = flags && flags->kind == YN_SEQ ? flags->n : 0;
+	if (n > 12) {
+		printf("%s: %zu flags (too many to enumerate)\n", name, n);
+		return;
+	}
+	printf("%s:\n  (no flags)\n", name);
+	for (unsigned mask = 1; mask < (1u << n); mask++) {
+		bool ok = true;
+		for (size_t i = 0; i < n && ok; i++) {
+			if (!(mask >> i & 1))
+				continue;
+			const struct ynode *req = ynode_get(flags->items[i], "requires");
+			for (size_t r = 0; req && req->kind == YN_SEQ && r < req->n && ok; r++) {
+				bool found = false;
+				for (size_t k = 0; k < n; k++)
+					found |= (mask >> k & 1) &&
+						 !strcmp(ynode_get(flags->items[k], "name")->str, req->items[r]->str);
+				ok = found;
+			}
+		}
+		if (!ok)
+			continue;
+		printf("  ");
+		for (size_t i = 0, first = 1; i < n; i++)
+			if (mask >> i & 1) {
+				printf("%s%s", first ? "" : ",", ynode_get(flags->items[i], "name")->str);
+				first = 0;
+			}
+		printf("\n");
+	}
+}
+
+static int list_profiles(const char *path)
+{
+	struct scenario s;
+	struct diag d = {0};
+	bool ok = scenario_load(&s, path, NULL, &d);
+	diag_print(&d, stderr);
+	diag_free(&d);
+	if (!ok) {
+		scenario_free(&s);
+		return KT_EXIT_USAGE;
+	}
+	if (!s.scheds.n)
+		printf("%s defines no schedulers (eevdf has no flags)\n", path);
+	for (size_t i = 0; i < s.scheds.n; i++)
+		print_profiles(s.scheds.v[i].name, s.scheds.v[i].node);
+	scenario_free(&s);
+	return KT_EXIT_PASS;
+}
+
 int cmd_list(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--profiles")) {
+		if (argc != 3)
+			return usage_error("list", "--profiles needs one scenario file");
+		return list_profiles(argv[2]);
+	}
 	const char *dir = argc > 1 ? argv[1] : catalog_dir();
 	DIR *d = opendir(dir);
 	if (!d) {

@@ -106,5 +106,12 @@ fi
 ls -d /sys/fs/cgroup/unified/ktstr-* /sys/fs/cgroup/ktstr-* 2>/dev/null | grep -q . && bad "run --host left a cgroup" || ok "no ktstr cgroup left behind"
 expect_rc "cleanup" 0 "$KTSTR" cleanup
 
+cat >"$tmp/prof.yaml" <<'Y'
+scheduler: s
+schedulers: [{name: s, binary: x, flags: [{name: a}, {name: b, requires: [a]}]}]
+Y
+expect_rc "list --profiles" 0 "$KTSTR" list --profiles "$tmp/prof.yaml"
+grep -qx "  a,b" "$tmp/out" && ! grep -qx "  b" "$tmp/out" && ok "profiles honour requires (b only with a)" || bad "profiles"
+
 echo "$pass passed, $fail failed"
 ((fail == 0))
