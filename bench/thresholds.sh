@@ -22,6 +22,8 @@ verdicts = {}
 for f in glob.glob(sys.argv[1] + "/*.json"):
     r = json.load(open(f))
     verdicts[r["verdict"]] = verdicts.get(r["verdict"], 0) + 1
+    if r["verdict"] != "pass":
+        print("  not pass:", r["scenario"], "-", r["reason"][:160])
     for c in r["claims"]:
         if c["name"] in ("max_gap_ms", "max_spread_pct") and c["actual"] is not None:
             vals.setdefault(c["name"], []).append((c["actual"], r["scenario"], c["scope"]))
@@ -31,6 +33,8 @@ for k, v in sorted(vals.items()):
     xs = [x[0] for x in v]
     q = lambda p: xs[min(len(xs) - 1, int(math.ceil(p * len(xs))) - 1)]
     print(f"{k}: n={len(xs)} p50={q(.5):.1f} p90={q(.9):.1f} p99={q(.99):.1f} max={xs[-1]:.1f}")
-    for x in v[-5:]:
-        print(f"    {x[0]:.1f}  {x[1]} ({x[2]})")
+    per = {}
+    for x in v:
+        per[x[1]] = max(per.get(x[1], 0), x[0])
+    print("    worst per scenario: " + ", ".join(f"{k} {per[k]:.1f}" for k in sorted(per)))
 P

@@ -54,7 +54,7 @@ const struct ty ty_metric = {
 	{"not_starved", &ty_bool, 0, "true", "every worker did some work", CK(CK_BOOL, "min_work_units")}, \
 	{"isolation", &ty_bool, 0, "true", "workers of a cgroup with a cpuset ran only on its CPUs", CK(CK_BOOL, "num_cpus")}, \
 	{"max_gap_ms", THRESH(0, 1e9), 0, "2000", "no worker went longer without running", CK(CK_MAX, "max_gap_ms")}, \
-	{"max_spread_pct", THRESH(0, 100), 0, "15", "off-CPU share differs by at most this many points within a cgroup", CK(CK_MAX, "spread_pct")}, \
+	{"max_spread_pct", THRESH(0, 100), 0, "50", "off-CPU share of identical, non-blocking workers (one spawn) differs by at most this many points", CK(CK_MAX, "spread_pct")}, \
 	{"max_throughput_cv", THRESH(0, 1e9), 0, "off", "work rate CV across workers", CK(CK_MAX, "throughput_cv")}, \
 	{"min_work_rate", THRESH(0, 1e18), 0, "off", "every worker's work units per CPU-second", CK(CK_MIN, "min_work_rate")}, \
 	{"max_p99_wake_latency_us", THRESH(0, 1e12), 0, "off", "p99 wake latency", CK(CK_MAX, "p99_wake_latency_us")}, \

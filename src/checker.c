@@ -138,9 +138,11 @@ static void check_starved(struct ctx *c, const struct scope *s, struct claim_res
 	free(w);
 }
 
-/* CPUs a cgroup may use during step k: every cpuset it had from the last
- * change before k through the changes during k (a change mid-step makes
- * both sets legitimate).  False when it never had a cpuset. */
+/* CPUs a cgroup may use during phase k: every cpuset it had from the last
+ * change before step k through the changes made by step k's ops and by
+ * step k+1's ops — the executor moves the phase word only after a step's
+ * ops, so the next step's cpuset writes land while phase k is still
+ * current.  False when it never had a cpuset. */
 #define WHOLE_RUN (-1)
 
 static bool allowed_cpus(struct ctx *c, const char *cg, int step, struct cpuset *out)
@@ -159,7 +161,7 @@ static bool allowed_cpus(struct ctx *c, const char *cg, int step, struct cpuset 
 			continue;
 		if (rs < step)
 			last_before = rec;
-		if (rs == step || step == WHOLE_RUN) {
+		if (rs == step || rs == step + 1 || step == WHOLE_RUN) {
 			for (size_t i = 0; i < KT_MAX_CPUS / 64; i++)
 				out->bits[i] |= s.bits[i];
 			any = true;
