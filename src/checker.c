@@ -145,36 +145,48 @@ static void check_starved(struct ctx *c, const struct scope *s, struct claim_res
  * current.  False when it never had a cpuset. */
 #define WHOLE_RUN (-1)
 
+static void add_set(struct cpuset *out, const char *text)
+{
+	struct cpuset s;
+	if (text && cpuset_parse(text, &s))
+		for (size_t i = 0; i < KT_MAX_CPUS / 64; i++)
+			out->bits[i] |= s.bits[i];
+}
+
 static bool allowed_cpus(struct ctx *c, const char *cg, int step, struct cpuset *out)
 {
 	cpuset_clear(out);
-	bool any = false;
+	bool constrained = false;
 	const cJSON *last_before = NULL, *rec;
 	cJSON_ArrayForEach(rec, c->records) {
 		const char *t = jstr(rec, "type"), *rc = jstr(rec, "cgroup");
 		if (!t || strcmp(t, "cpuset") || !rc || strcmp(rc, cg))
 			continue;
-		int rs = (int)jnum(rec, "step", 0);
 		const char *eff = jstr(rec, "effective");
-		struct cpuset s;
-		if (!eff || !*eff || !cpuset_parse(eff, &s))
+		if (!eff || !*eff)
 			continue;
+		int rs = (int)jnum(rec, "step", 0);
 		if (rs < step)
 			last_before = rec;
-		if (rs == step || rs == step + 1 || step == WHOLE_RUN) {
-			for (size_t i = 0; i < KT_MAX_CPUS / 64; i++)
-				out->bits[i] |= s.bits[i];
-			any = true;
+		if (rs == step || step == WHOLE_RUN) {
+			add_set(out, eff);
+			constrained = true;
 		}
 	}
 	if (last_before) {
-		struct cpuset s;
-		cpuset_parse(jstr(last_before, "effective"), &s);
-		for (size_t i = 0; i < KT_MAX_CPUS / 64; i++)
-			out->bits[i] |= s.bits[i];
-		any = true;
+		add_set(out, jstr(last_before, "effective"));
+		constrained = true;
 	}
-	return any;
+	/* Unconstrained during the phase: nothing to check, even if the next
+	 * step confines it. */
+	if (!constrained || step == WHOLE_RUN)
+		return constrained;
+	cJSON_ArrayForEach(rec, c->records) {
+		const char *t = jstr(rec, "type"), *rc = jstr(rec, "cgroup");
+		if (t && !strcmp(t, "cpuset") && rc && !strcmp(rc, cg) && (int)jnum(rec, "step", 0) == step + 1)
+			add_set(out, jstr(rec, "effective"));
+	}
+	return true;
 }
 
 static bool cpus_within(const cJSON *list, const struct cpuset *allowed, int *bad)
