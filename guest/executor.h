@@ -37,7 +37,8 @@ struct exec {
 	struct topology topo;
 	volatile uint32_t *phase;	/* shared with workers: 0 backdrop, k step */
 	int step;
-	uint64_t t0, duration_ns;
+	uint64_t t0, duration_ns;	/* t0: executor start, for record times */
+	uint64_t start_ns;		/* scenario start (scheduler attached): base of durations */
 	struct exec_group groups[EXEC_MAX_GROUPS];
 	size_t ngroups;
 	struct exec_cgroup cgroups[EXEC_MAX_CGROUPS];

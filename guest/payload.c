@@ -244,7 +244,7 @@ int payload_wait(struct exec *x, const struct kb_insn *in)
 	struct payload_run *r = x->payloads[i];
 	int64_t timeout = 0;
 	if (!kb_get_int(&x->prog, in, "timeout", &timeout))
-		timeout = (int64_t)(x->t0 + x->duration_ns - tm_now_ns());
+		timeout = (int64_t)(x->start_ns + x->duration_ns - tm_now_ns());
 	uint64_t deadline = tm_now_ns() + (uint64_t)(timeout > 0 ? timeout : 0);
 	while (!r->done && tm_now_ns() < deadline)
 		payload_service(x, 20);

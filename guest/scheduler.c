@@ -34,12 +34,7 @@ static void drain_output(struct sched *s)
 	ssize_t n;
 	while (s->out_fd >= 0 && (n = read(s->out_fd, buf, sizeof(buf))) > 0) {
 		s->out_total += (size_t)n;
-		size_t cap = sizeof(s->out) - 1;
-		if ((size_t)n >= cap) {
-			memcpy(s->out, buf + n - cap, cap);
-			s->out_len = cap;
-			continue;
-		}
+		size_t cap = sizeof(s->out) - 1;	/* > sizeof(buf): one read always fits */
 		if (s->out_len + (size_t)n > cap) {
 			size_t drop = s->out_len + (size_t)n - cap;
 			memmove(s->out, s->out + drop, s->out_len - drop);
@@ -129,7 +124,10 @@ void sched_sysctls(struct exec *x)
 		if (in->op == OPC_SYSCTL)
 			write_sysctl(x, kb_get_str(&x->prog, in, "key"), kb_get_str(&x->prog, in, "value"));
 	}
-	if (x->sched && x->sched->present)
+	/* Per-program run counts and times need the stats key, set before the
+	 * scheduler loads (flipping it later patches kernel text under load). */
+	const struct kb_insn *in = sched_insn(x);
+	if (in && kb_get_str(&x->prog, in, "binary"))
 		write_sysctl(x, "kernel.bpf_stats_enabled", "1");
 }
 
