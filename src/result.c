@@ -301,6 +301,41 @@ static void fmt_num(char *out, size_t n, const cJSON *v)
 		snprintf(out, n, "-");
 }
 
+/* The scheduler's lifecycle and its BPF callbacks, from the records. */
+static void print_scheduler(const cJSON *r, FILE *out)
+{
+	const cJSON *rec;
+	bool any = false;
+	cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(r, "records")) {
+		const char *t = jstr(rec, "type");
+		if (t && !strcmp(t, "scheduler")) {
+			if (!any)
+				fprintf(out, "  scheduler %s:", jstr(rec, "name"));
+			any = true;
+			const char *ops = jstr(rec, "ops");
+			fprintf(out, " %s at %.1fs%s%s%s;", jstr(rec, "event"),
+				cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(rec, "at_ns")) / 1e9,
+				ops && *ops ? " (ops " : "", ops && *ops ? ops : "", ops && *ops ? ")" : "");
+		}
+	}
+	if (any)
+		fputc('\n', out);
+	cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(r, "records")) {
+		const char *t = jstr(rec, "type");
+		if (!t || strcmp(t, "bpf_stats"))
+			continue;
+		const cJSON *p;
+		fprintf(out, "  %-24s %10s %12s %8s %8s\n", "BPF callback", "runs", "time_ms", "avg_ns", "insns");
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(rec, "programs")) {
+			double runs = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "run_cnt"));
+			double ns = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "run_time_ns"));
+			fprintf(out, "  %-24s %10.0f %12.2f %8.0f %8.0f\n", jstr(p, "name"), runs, ns / 1e6,
+				runs > 0 ? ns / runs : 0,
+				cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "verified_insns")));
+		}
+	}
+}
+
 void result_print(const cJSON *r, FILE *out, bool color)
 {
 	enum verdict v = result_verdict(r);
@@ -313,6 +348,7 @@ void result_print(const cJSON *r, FILE *out, bool color)
 	fmt_num(b, sizeof(b), x);
 	fprintf(out, "  topology %s, scheduler %s, kernel %s, %s, boot %s ms\n", jstr(r, "topology"),
 		jstr(r, "scheduler"), jstr(r, "kernel"), jstr(r, "accelerator"), b);
+	print_scheduler(r, out);
 	const cJSON *cgs = cJSON_GetObjectItemCaseSensitive(r, "cgroups"), *cg;
 	if (cJSON_GetArraySize(cgs)) {
 		fprintf(out, "  %-16s %7s %5s %12s %8s %9s %9s %9s %6s\n", "cgroup", "workers", "cpus",

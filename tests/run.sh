@@ -121,7 +121,7 @@ P
 fi
 for s in simple qmap; do
 	if run "sched_$s" 0 --scheduler "$s" tests/scenarios/sched_steady.yaml; then
-		py "$tmp/sched_$s.json" "$s" <<'P' && ok "steady load passes under scx_$2 with attach, detach and BPF stats" || bad "scx_$s"
+		py "$tmp/sched_$s.json" "$s" <<'P' && ok "steady load passes under scx_$s with attach, detach and BPF stats" || bad "scx_$s"
 import json, sys
 r = json.load(open(sys.argv[1]))
 ev = [x["event"] for x in r["records"] if x["type"] == "scheduler"]
