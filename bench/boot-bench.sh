@@ -42,7 +42,7 @@ bare() {
 	local s e
 	s=$(date +%s%N)
 	qemu-system-x86_64 -nodefaults -no-reboot -display none -monitor none -M pc \
-		-bios /usr/share/qemu/qboot.rom -accel tcg,thread=multi -cpu Skylake-Server-v4 \
+		-bios /usr/share/qemu/qboot.rom -accel tcg,thread=single -cpu Skylake-Server-v4 \
 		-m 512M -smp "$cpus,sockets=$n,dies=$((l / n)),cores=$c,threads=$t" \
 		-kernel "$bz" -initrd "$tmp/bare.cpio.gz" \
 		-append "console=ttyS0 quiet loglevel=4 panic=-1 mitigations=off rdinit=/init" \
