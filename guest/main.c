@@ -6,6 +6,7 @@
  * the host's acknowledgement and powers the VM off.  Static, so the
  * initramfs needs no libraries for it. */
 #include "executor.h"
+#include "json.h"
 #include "work.h"
 #include <sched.h>
 #include "guest.h"
@@ -205,6 +206,40 @@ static int host_main(int argc, char **argv)
 	return st;
 }
 
+/* ktstr.mode=records ktstr.mb=N: send N MB of latency-sample JSON, the
+ * shape of worker reports, as 1 MB records (bench/telemetry-bench.sh). */
+static int send_sample_records(void)
+{
+	const char *mb = cmdline_get("ktstr.mb");
+	int n = mb ? atoi(mb) : 10;
+	if (n < 1 || n > 512)
+		n = 10;
+	/* Built first, sent back to back: the host times the channel, not
+	 * the formatting. */
+	struct jw *docs = calloc((size_t)n, sizeof(*docs));
+	uint64_t x = 88172645463325252ull;
+	for (int i = 0; i < n; i++) {
+		struct jw *j = &docs[i];
+		jw_init(j);
+		jw_obj(j);
+		jw_kstr(j, "type", "samples");
+		jw_key(j, "wake_samples_ns");
+		jw_arr(j);
+		while (j->len < (1u << 20) - 32) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			jw_uint(j, 1000 + x % 10000000);
+		}
+		jw_end_arr(j);
+		jw_end_obj(j);
+	}
+	for (int i = 0; i < n; i++) {
+		send_record(REC_JSON, docs[i].buf, docs[i].len);
+		jw_free(&docs[i]);
+	}
+	free(docs);
+	return 0;
+}
+
 static void power_off(int status)
 {
 	int32_t st = status;
@@ -296,6 +331,8 @@ int main(int argc, char **argv)
 		status = run_exec("/ktstr/exec.sh");
 	else if (mode && !strcmp(mode, "run"))
 		status = run_program("/ktstr/program.ktbc");
+	else if (mode && !strcmp(mode, "records"))
+		status = send_sample_records();
 	else if (mode && !strcmp(mode, "shell"))
 		status = run_shell();
 	else {

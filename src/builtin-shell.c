@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "scenario.h"
@@ -46,9 +47,31 @@ static size_t initrd_size(const char *path)
 	return stat(path, &st) ? 0 : (size_t)st.st_size;
 }
 
+struct relay_ctx {
+	bool verbose;
+	double first_ms, last_ms;
+	size_t bytes, first_len;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static void relay(const struct rec *r, void *ctx)
 {
-	bool verbose = *(bool *)ctx;
+	struct relay_ctx *rc = ctx;
+	bool verbose = rc->verbose;
+	if (r->type == REC_JSON) {
+		if (!rc->bytes) {
+			rc->first_ms = now_ms();
+			rc->first_len = r->len;
+		}
+		rc->bytes += r->len;
+		rc->last_ms = now_ms();
+	}
 	if (r->type == REC_STDOUT)
 		fwrite(r->payload, 1, r->len, stdout), fflush(stdout);
 	else if (r->type == REC_STDERR)
@@ -66,6 +89,7 @@ struct shell_opts {
 	enum accel accel;
 	uint64_t timeout_ns;
 	unsigned numa_distance, mem_only_nodes;
+	int records_mb;		/* --records-bench: guest -> host throughput */
 	bool verbose;
 };
 
@@ -77,12 +101,13 @@ static int parse_opts(int argc, char **argv, struct shell_opts *o)
 		{"kernel", required_argument, NULL, 'k'}, {"accel", required_argument, NULL, 'a'},
 		{"timeout", required_argument, NULL, 'T'}, {"verbose", no_argument, NULL, 'v'},
 		{"numa-distance", required_argument, NULL, 'D'}, {"memory-only-nodes", required_argument, NULL, 'M'},
+		{"records-bench", required_argument, NULL, 'R'},
 		{0},
 	};
 	char why[256];
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:i:e:m:k:a:T:v", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:i:e:m:k:a:T:vR:", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (!parse_topology_arg(optarg, &o->topo, why, sizeof(why)))
@@ -119,6 +144,11 @@ static int parse_opts(int argc, char **argv, struct shell_opts *o)
 			o->numa_distance = (unsigned)atoi(optarg);
 			if (o->numa_distance < 11 || o->numa_distance > 254)
 				return usage_error("shell", "--numa-distance %s; expected 11..254 (local is 10)", optarg);
+			break;
+		case 'R':
+			o->records_mb = atoi(optarg);
+			if (o->records_mb < 1 || o->records_mb > 512)
+				return usage_error("shell", "--records-bench %s; expected 1..512 MB", optarg);
 			break;
 		case 'M':
 			o->mem_only_nodes = (unsigned)atoi(optarg);
@@ -175,12 +205,17 @@ int cmd_shell(int argc, char **argv)
 		fprintf(stderr, "ktstr: %s\n", err);
 		return KT_EXIT_INFRA;
 	}
+	char append[64];
+	if (o.records_mb)
+		snprintf(append, sizeof(append), "ktstr.mode=records ktstr.mb=%d", o.records_mb);
+	else
+		snprintf(append, sizeof(append), "ktstr.mode=%s", o.exec ? "exec" : "shell");
 	struct vm_config vc = {
 		.topo = o.topo, .kernel = k.bzimage, .initrd = initrd, .accel = o.accel,
 		.memory_mib = vm_memory_mib(o.memory, default_memory_mib(&o.topo), initrd_size(initrd)),
 		.numa_distance = o.numa_distance, .mem_only_nodes = o.mem_only_nodes,
-		.append = o.exec ? "ktstr.mode=exec" : "ktstr.mode=shell",
-		.interactive = !o.exec,
+		.append = append,
+		.interactive = !o.exec && !o.records_mb,
 		.timeout_ns = o.timeout_ns ? o.timeout_ns : (o.exec ? 600 : 24 * 3600) * 1000000000ull,
 	};
 	if (vc.interactive && isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &saved_tty)) {
@@ -188,7 +223,15 @@ int cmd_shell(int argc, char **argv)
 		atexit(restore_tty);
 	}
 	struct vm_result res;
-	vm_run(&vc, relay, &o.verbose, &res);
+	struct relay_ctx rctx = {.verbose = o.verbose};
+	vm_run(&vc, relay, &rctx, &res);
+	/* Timed from the first record's arrival to the last's, so the bytes
+	 * counted are those after the first record. */
+	if (o.records_mb && rctx.bytes > rctx.first_len) {
+		double mb = (double)(rctx.bytes - rctx.first_len) / 1048576, ms = rctx.last_ms - rctx.first_ms;
+		printf("%.1f MB of sample records guest -> host (after the first) in %.0f ms: %.1f MB/s, 10 MB in %.0f ms\n",
+		       mb, ms, mb / (ms / 1e3), 10 * ms / mb);
+	}
 	restore_tty();
 	rm_rf(dir);
 	cleanup_remove_dir(dir);
