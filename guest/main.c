@@ -269,8 +269,9 @@ static int bench_spin(double seconds)
 	CPU_ZERO(&one);
 	CPU_SET(0, &one);
 	sched_setaffinity(0, sizeof(one), &one);
-	double with = 0, bare = 0;
-	for (int round = 0; round < 10; round++) {
+	double with = 0, bare = 0, ratio[20];
+	for (int round = 0; round < 20; round++) {
+		double w0 = with, b0 = bare;
 		uint64_t end = tm_now_ns() + (uint64_t)(seconds * 1e8);
 		struct telemetry tm;
 		uint32_t phase = 0;
@@ -298,9 +299,16 @@ static int bench_spin(double seconds)
 		sink = x;
 		(void)sink;
 		bare += (double)units / (double)(tm_now_ns() - t0);
+		ratio[round] = (with - w0) / (bare - b0);
 	}
-	printf("spin with telemetry: %.1f Munits/s, bare loop: %.1f Munits/s, ratio %.3f\n",
-	       with * 1e3 / 10, bare * 1e3 / 10, with / bare);
+	for (int i = 1; i < 20; i++)	/* insertion sort for the median */
+		for (int k = i; k > 0 && ratio[k] < ratio[k - 1]; k--) {
+			double t = ratio[k];
+			ratio[k] = ratio[k - 1];
+			ratio[k - 1] = t;
+		}
+	printf("spin with telemetry: %.1f Munits/s, bare loop: %.1f Munits/s; per-round ratio median %.3f (min %.3f, max %.3f, 20 rounds)\n",
+	       with * 1e3 / 20, bare * 1e3 / 20, (ratio[9] + ratio[10]) / 2, ratio[0], ratio[19]);
 	return 0;
 }
 
