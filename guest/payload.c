@@ -236,6 +236,20 @@ static int find_run(struct exec *x, const struct kb_insn *in)
 	return -1;
 }
 
+/* Kill it if it still runs, reap it, report it and forget it. */
+static void end_run(struct exec *x, struct payload_run *r)
+{
+	if (!r->done)
+		kill_group(r);
+	while (!r->done)
+		payload_service(x, 20);
+	for (size_t k = 0; k < x->npayloads; k++)
+		if (x->payloads[k] == r) {
+			finish(x, k);
+			return;
+		}
+}
+
 int payload_wait(struct exec *x, const struct kb_insn *in)
 {
 	int i = find_run(x, in);
@@ -248,15 +262,8 @@ int payload_wait(struct exec *x, const struct kb_insn *in)
 	uint64_t deadline = tm_now_ns() + (uint64_t)(timeout > 0 ? timeout : 0);
 	while (!r->done && tm_now_ns() < deadline)
 		payload_service(x, 20);
-	if (!r->done) {
-		r->timed_out = true;
-		kill_group(r);
-		while (!r->done)
-			payload_service(x, 20);
-	}
-	for (size_t k = 0; k < x->npayloads; k++)
-		if (x->payloads[k] == r)
-			finish(x, k);
+	r->timed_out = !r->done;
+	end_run(x, r);
 	return 0;
 }
 
@@ -265,14 +272,7 @@ int payload_kill(struct exec *x, const struct kb_insn *in)
 	int i = find_run(x, in);
 	if (i < 0)
 		return -1;
-	struct payload_run *r = x->payloads[i];
-	if (!r->done)
-		kill_group(r);
-	while (!r->done)
-		payload_service(x, 20);
-	for (size_t k = 0; k < x->npayloads; k++)
-		if (x->payloads[k] == r)
-			finish(x, k);
+	end_run(x, x->payloads[i]);
 	return 0;
 }
 
@@ -309,11 +309,7 @@ void payload_end_step(struct exec *x, int step)
 		struct payload_run *r = x->payloads[i];
 		if (step >= 0 && r->step != step)
 			continue;
-		if (!r->done)
-			kill_group(r);
-		while (!r->done)
-			payload_service(x, 20);
-		finish(x, i);
+		end_run(x, r);
 	}
 }
 

@@ -62,10 +62,9 @@ int cmd_cleanup(int argc, char **argv)
 	if (cgroup2_mount(mount, sizeof(mount)))
 		n += sweep(mount, "ktstr-", true, 0);
 	/* Temp dirs carry no pid: remove the ones idle for 10 minutes. */
-	n += sweep("/tmp", "ktstr-vm-", false, 600);
-	n += sweep("/tmp", "ktstr-run-", false, 600);
-	n += sweep("/tmp", "ktstr-shell-", false, 600);
-	n += sweep("/tmp", "ktstr-host-", false, 600);
+	static const char *const kinds[] = {"ktstr-vm-", "ktstr-run-", "ktstr-shell-", "ktstr-host-"};
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		n += sweep(temp_root(), kinds[i], false, 600);
 	pathf(kernels, sizeof(kernels), "%s/kernels", cache_dir());
 	/* .tmp-<key>-<pid>: the pid follows the last '-'; sweep by age. */
 	n += sweep(kernels, ".tmp-", false, 3600);

@@ -191,13 +191,13 @@ int cmd_shell(int argc, char **argv)
 		}
 	}
 	cpio_finish(&extra);
-	char dir[] = "/tmp/ktstr-shell-XXXXXX";
-	if (!mkdtemp(dir)) {
+	char dir[128];
+	if (!make_temp_dir("shell", dir, sizeof(dir))) {
 		perror("ktstr: mkdtemp");
 		return KT_EXIT_INFRA;
 	}
 	cleanup_add_dir(dir);
-	char initrd[64];
+	char initrd[160];
 	snprintf(initrd, sizeof(initrd), "%s/initrd.img", dir);
 	bool ok = guest_initrd_write(initrd, &extra, err, sizeof(err));
 	cpio_free(&extra);

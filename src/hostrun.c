@@ -115,13 +115,13 @@ int run_on_host(const struct kb_program *p, const struct run_opts *o, const char
 		snprintf(out->reason, sizeof(out->reason), "ktstr-guest not found beside ktstr");
 		return -1;
 	}
-	char dir[] = "/tmp/ktstr-host-XXXXXX";
-	if (!mkdtemp(dir)) {
+	char dir[128];
+	if (!make_temp_dir("host", dir, sizeof(dir))) {
 		snprintf(out->reason, sizeof(out->reason), "mkdtemp: %s", strerror(errno));
 		return -1;
 	}
 	cleanup_add_dir(dir);
-	char prog[64], root[64], cgdir[PATH_MAX];
+	char prog[160], root[64], cgdir[PATH_MAX];
 	snprintf(prog, sizeof(prog), "%s/program.ktbc", dir);
 	snprintf(root, sizeof(root), "%s", root_name);
 	pathf(cgdir, sizeof(cgdir), "%s/%s", mount, root);

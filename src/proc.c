@@ -46,6 +46,22 @@ int run_logged(const char *const *argv, const char *cwd, int log_fd)
 	return -1;
 }
 
+const char *temp_root(void)
+{
+	const char *t = getenv("TMPDIR");
+	return t && *t && strlen(t) < 60 ? t : "/tmp";
+}
+
+bool make_temp_dir(const char *what, char *out, size_t n)
+{
+	int w = snprintf(out, n, "%s/ktstr-%s-XXXXXX", temp_root(), what);
+	if (w < 0 || (size_t)w >= n) {
+		errno = ENAMETOOLONG;
+		return false;
+	}
+	return mkdtemp(out) != NULL;
+}
+
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
 	(void)st, (void)flag, (void)f;

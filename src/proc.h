@@ -13,6 +13,10 @@
  * inherit).  Returns the exit status, 128+signal, or -1. */
 int run_logged(const char *const *argv, const char *cwd, int log_fd);
 int rm_rf(const char *path);
+/* mkdtemp of $TMPDIR (else /tmp)/ktstr-<what>-XXXXXX into out; false on
+ * failure with errno set.  Paths stay short enough for UNIX sockets. */
+bool make_temp_dir(const char *what, char *out, size_t n);
+const char *temp_root(void);
 void print_file_tail(const char *path, int lines, FILE *out);
 /* Last max bytes of a file (malloc'd, NUL-terminated) or NULL. */
 char *file_tail(const char *path, size_t max);

@@ -191,14 +191,14 @@ int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_o
 		return -1;
 	}
 	cpio_finish(&extra);
-	char dir[] = "/tmp/ktstr-run-XXXXXX";
-	if (!mkdtemp(dir)) {
+	char dir[128];
+	if (!make_temp_dir("run", dir, sizeof(dir))) {
 		snprintf(out->reason, sizeof(out->reason), "cannot create a temp dir: %s", strerror(errno));
 		cpio_free(&extra);
 		return -1;
 	}
 	cleanup_add_dir(dir);
-	char initrd[64];
+	char initrd[160];
 	snprintf(initrd, sizeof(initrd), "%s/initrd.img", dir);
 	bool ok = guest_initrd_write(initrd, &extra, out->reason, sizeof(out->reason));
 	cpio_free(&extra);

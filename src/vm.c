@@ -215,7 +215,7 @@ static pid_t spawn_qemu(char **argv, bool interactive, const char *qlog)
 static int connect_data(const char *path, pid_t qemu, double deadline)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	pathf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	while (now_ms() < deadline && !interrupted) {
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
@@ -345,14 +345,14 @@ void vm_run(const struct vm_config *c, vm_record_fn fn, void *ctx, struct vm_res
 	char why[128];
 	enum accel accel = accel_choose(c->accel, why, sizeof(why));
 	res->accel_used = accel == ACCEL_KVM ? "kvm" : "tcg";
-	char dir[] = "/tmp/ktstr-vm-XXXXXX";
-	if (!mkdtemp(dir)) {
+	char dir[128];
+	if (!make_temp_dir("vm", dir, sizeof(dir))) {
 		res->outcome = VM_LAUNCH_FAILED;
 		snprintf(res->reason, sizeof(res->reason), "cannot create a temp dir: %s", strerror(errno));
 		return;
 	}
 	cleanup_add_dir(dir);
-	char console[64], sock[64], qlog[64];
+	char console[160], sock[160], qlog[160];
 	snprintf(console, sizeof(console), "%s/console.log", dir);
 	snprintf(sock, sizeof(sock), "%s/data.sock", dir);
 	snprintf(qlog, sizeof(qlog), "%s/qemu.log", dir);

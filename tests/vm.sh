@@ -18,11 +18,15 @@ if ! "$KTSTR" kernel path >/dev/null 2>&1; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# This test's own temp root, so runs of other tests in parallel are not
+# counted as leftovers; every QEMU of ours has its socket under it.
+export TMPDIR=$tmp/t
+mkdir -p "$TMPDIR"
 
-ours() { # qemu processes and temp dirs of ktstr
+ours() { # qemu processes and temp dirs of this test's ktstr runs
 	local q d
-	q=$(pgrep -fc 'qemu-system-x86_64.*ktstr' || true)
-	d=$(find /tmp -maxdepth 1 -name 'ktstr-vm-*' -o -maxdepth 1 -name 'ktstr-shell-*' | wc -l)
+	q=$(pgrep -fc "qemu-system-x86_64.*$TMPDIR" || true)
+	d=$(find "$TMPDIR" -maxdepth 1 -name 'ktstr-*' | wc -l)
 	echo $((q + d))
 }
 before=$(ours)

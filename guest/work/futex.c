@@ -216,32 +216,6 @@ static void run_thundering_herd(struct worker *w)
 
 /* ---- mutex_contention --------------------------------------------- */
 
-/* Acquire; returns false on stop.  *waited: ns spent waiting (0 when
- * the lock was free). */
-static bool mutex_lock(struct worker *w, volatile uint32_t *m, uint64_t *waited)
-{
-	uint32_t c = 0;
-	*waited = 0;
-	if (__atomic_compare_exchange_n(m, &c, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		return true;
-	uint64_t t0 = tm_now_ns();
-	if (c != 2)
-		c = __atomic_exchange_n(m, 2, __ATOMIC_ACQUIRE);
-	while (c != 0) {
-		if (wu_stopped(w))
-			return false;
-		futex_wait_bounded(m, 2);
-		c = __atomic_exchange_n(m, 2, __ATOMIC_ACQUIRE);
-	}
-	*waited = tm_now_ns() - t0;
-	return true;
-}
-
-static void mutex_unlock(volatile uint32_t *m)
-{
-	if (__atomic_exchange_n(m, 0, __ATOMIC_RELEASE) == 2)
-		futex_wake_n(m, 1);
-}
 
 static void run_mutex_contention(struct worker *w)
 {
@@ -253,10 +227,10 @@ static void run_mutex_contention(struct worker *w)
 	while (!wu_stopped(w)) {
 		spin_units(w->tm, work);
 		uint64_t waited;
-		if (!mutex_lock(w, m, &waited))
+		if (!wu_mutex_lock(w, m, &waited))
 			break;
 		spin_units(w->tm, hold);
-		mutex_unlock(m);
+		wu_mutex_unlock(m);
 		if (waited)
 			tm_wake(w->tm, waited);
 		tm_iter(w->tm);

@@ -204,31 +204,6 @@ static void pi_unlock(volatile uint32_t *f, uint32_t tid)
 		futex_op(f, FUTEX_UNLOCK_PI, NULL);
 }
 
-/* Plain futex mutex: 0 free, 1 held, 2 held with waiters. */
-static bool plain_lock(struct worker *w, volatile uint32_t *m, uint64_t *waited)
-{
-	uint32_t c = 0;
-	*waited = 0;
-	if (__atomic_compare_exchange_n(m, &c, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		return true;
-	uint64_t t0 = tm_now_ns();
-	if (c != 2)
-		c = __atomic_exchange_n(m, 2, __ATOMIC_ACQUIRE);
-	while (c != 0) {
-		if (wu_stopped(w))
-			return false;
-		futex_wait_bounded(m, 2);
-		c = __atomic_exchange_n(m, 2, __ATOMIC_ACQUIRE);
-	}
-	*waited = tm_now_ns() - t0;
-	return true;
-}
-
-static void plain_unlock(volatile uint32_t *m)
-{
-	if (__atomic_exchange_n(m, 0, __ATOMIC_RELEASE) == 2)
-		futex_wake_n(m, 1);
-}
 
 struct pi_shm {
 	uint32_t pi_word;	/* FUTEX_LOCK_PI word */
@@ -272,14 +247,14 @@ static void run_priority_inversion(struct worker *w)
 				__atomic_store_n(&s->pi_broken, 1, __ATOMIC_RELAXED);
 				continue;
 			}
-		} else if (!plain_lock(w, &s->plain_word, &waited)) {
+		} else if (!wu_mutex_lock(w, &s->plain_word, &waited)) {
 			break;
 		}
 		spin_units(w->tm, tier == LOW ? hold : 16);
 		if (use_pi)
 			pi_unlock(&s->pi_word, (uint32_t)tid);
 		else
-			plain_unlock(&s->plain_word);
+			wu_mutex_unlock(&s->plain_word);
 		if (waited)
 			tm_wake(w->tm, waited);
 		if (tier == LOW)

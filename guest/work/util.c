@@ -294,3 +294,32 @@ bool wu_cgroup_self(char *mnt, size_t mntlen, char *rel, size_t rellen)
 		fclose(f);
 	return have_mnt && have_rel;
 }
+
+/* A futex mutex (0 free, 1 held, 2 held with waiters), shared by
+ * mutex_contention and priority_inversion's plain mode.  Acquire; returns
+ * false on stop.  *waited: ns spent waiting (0 when
+ * the lock was free). */
+bool wu_mutex_lock(struct worker *w, volatile uint32_t *m, uint64_t *waited)
+{
+	uint32_t c = 0;
+	*waited = 0;
+	if (__atomic_compare_exchange_n(m, &c, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return true;
+	uint64_t t0 = tm_now_ns();
+	if (c != 2)
+		c = __atomic_exchange_n(m, 2, __ATOMIC_ACQUIRE);
+	while (c != 0) {
+		if (wu_stopped(w))
+			return false;
+		futex_wait_bounded(m, 2);
+		c = __atomic_exchange_n(m, 2, __ATOMIC_ACQUIRE);
+	}
+	*waited = tm_now_ns() - t0;
+	return true;
+}
+
+void wu_mutex_unlock(volatile uint32_t *m)
+{
+	if (__atomic_exchange_n(m, 0, __ATOMIC_RELEASE) == 2)
+		futex_wake_n(m, 1);
+}

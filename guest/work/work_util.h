@@ -82,4 +82,9 @@ void wu_cache_rmw(struct telemetry *t, volatile uint8_t *buf, size_t len, size_t
  * relative to it ("/" for the root).  false when cgroup v2 is absent. */
 bool wu_cgroup_self(char *mnt, size_t mntlen, char *rel, size_t rellen);
 
+/* Futex mutex: 0 free, 1 held, 2 held with waiters.  wu_mutex_lock
+ * returns false on stop; *waited is the ns spent waiting. */
+bool wu_mutex_lock(struct worker *w, volatile uint32_t *m, uint64_t *waited);
+void wu_mutex_unlock(volatile uint32_t *m);
+
 #endif
