@@ -413,6 +413,7 @@ int kernel_build(const struct kernel_build_opts *o)
 	pathf(tmp, sizeof(tmp), "%s/kernels/.tmp-%s-%d", cache_dir(), key, getpid());
 	mkdir_p(obj);
 	mkdir_p(tmp);
+	cleanup_add_dir(tmp);	/* Ctrl-C: no half-built entry survives */
 	fprintf(stderr, "ktstr kernel: building %s with %d jobs; log: %s\n", key, jobs, logpath);
 	step("configuring (defconfig + kvm_guest.config + ktstr.config)");
 	if (configure_kernel(src, obj, jobs, log))
@@ -425,6 +426,7 @@ int kernel_build(const struct kernel_build_opts *o)
 		goto fail;
 	if (assemble(obj, tmp, final, release, spec))
 		goto fail;
+	cleanup_remove_dir(tmp);	/* renamed into place */
 	printf("%s\n", final);
 	fprintf(stderr, "ktstr kernel: done: %s\n", key);
 	rc = KT_EXIT_PASS;

@@ -21,6 +21,9 @@ int run_logged(const char *const *argv, const char *cwd, int log_fd)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		/* Its own process group, so an interrupted ktstr can kill the
+		 * whole tree (make forks many levels of sub-makes). */
+		setpgid(0, 0);
 		if (cwd && chdir(cwd))
 			_exit(127);
 		if (log_fd >= 0) {
@@ -219,6 +222,7 @@ void cleanup_run(void)
 	/* Kill children first: QEMU must not keep files in our dirs open. */
 	for (int i = 0; i < MAX_CLEAN; i++) {
 		if (pids[i] > 0) {
+			kill(-pids[i], SIGKILL);	/* its group, if it leads one */
 			kill(pids[i], SIGKILL);
 			waitpid(pids[i], NULL, 0);
 			pids[i] = 0;

@@ -113,5 +113,21 @@ Y
 expect_rc "list --profiles" 0 "$KTSTR" list --profiles "$tmp/prof.yaml"
 grep -qx "  a,b" "$tmp/out" && ! grep -qx "  b" "$tmp/out" && ok "profiles honour requires (b only with a)" || bad "profiles"
 
+# An interrupted kernel build leaves no entry that counts as valid and no
+# make running: a fake source whose defconfig hangs stands in for Linux.
+mkdir -p "$tmp/fakesrc"
+printf 'VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 0\nEXTRAVERSION =\n%%:\n\tsleep 300\n' >"$tmp/fakesrc/Makefile"
+XDG_CACHE_HOME=$tmp/kcache "$KTSTR" kernel build --source "$tmp/fakesrc" >"$tmp/kb.out" 2>&1 &
+kb=$!
+for _ in $(seq 50); do pgrep -f "sleep 300" >/dev/null && break; sleep 0.1; done
+kill -INT $kb
+wait $kb
+rc=$?
+sleep 0.5
+[[ $rc == 130 ]] && ok "interrupted kernel build ends with SIGINT (130)" || bad "kernel build interrupt (exit $rc)"
+[[ -z $(ls -A "$tmp/kcache/ktstr/kernels" 2>/dev/null) ]] && ok "no partial kernel cache entry left" || { bad "partial entry"; ls -a "$tmp/kcache/ktstr/kernels"; }
+pgrep -f "$tmp/fakesrc" >/dev/null && bad "make still running after the interrupt" || ok "no make left running"
+XDG_CACHE_HOME=$tmp/kcache expect_rc "no kernel after the interrupted build" 3 "$KTSTR" kernel path
+
 echo "$pass passed, $fail failed"
 ((fail == 0))

@@ -134,6 +134,13 @@ assert r["verdict"] == "pass", r["reason"]
 P
 	fi
 done
+if run sched_eevdf 0 --scheduler eevdf tests/scenarios/sched_steady.yaml && [[ -s $tmp/sched_simple.json ]]; then
+	"$KTSTR" compare "$tmp/sched_eevdf.json" "$tmp/sched_simple.json" >"$tmp/cmp" 2>&1
+	rc=$?
+	[[ $rc == 0 ]] && grep -q "^A: sched_steady/eevdf" "$tmp/cmp" && grep -q "^B: sched_steady/simple" "$tmp/cmp" &&
+		grep -qE "^spin +total_work_units" "$tmp/cmp" && ok "EEVDF and scx_simple results compared side by side" ||
+		{ bad "compare (exit $rc)"; head -5 "$tmp/cmp"; }
+fi
 for fault in error_after stall_user; do
 	start=$(date +%s)
 	if run "qmap_$fault" 1 --scheduler qmap --flags "$fault" tests/scenarios/sched_steady.yaml; then
