@@ -126,6 +126,18 @@ struct prog {
 	uint32_t *phase;
 };
 
+/* A program with one SPAWN into cg_test; the caller adds the rest of its
+ * operands. */
+static void begin_spawn(struct prog *pr, const char *work, int workers, int group_size)
+{
+	kb_init(&pr->p);
+	kb_emit(&pr->p, OPC_SPAWN);
+	kb_str(&pr->p, "cgroup", "cg_test");
+	kb_int(&pr->p, "group_size", group_size);
+	kb_int(&pr->p, "workers", workers);
+	kb_str(&pr->p, "work", work);
+}
+
 static void prog_spawn(struct prog *pr, int workers, const char *clone)
 {
 	kb_init(&pr->p);
@@ -477,12 +489,7 @@ static void test_spawn_settings_failure_still_reports(void **st)
 	(void)st;
 	for (int mode = 0; mode < 2; mode++) {
 		struct prog pr;
-		kb_init(&pr.p);
-		kb_emit(&pr.p, OPC_SPAWN);
-		kb_str(&pr.p, "cgroup", "cg_test");
-		kb_int(&pr.p, "group_size", 1);
-		kb_int(&pr.p, "workers", 1);
-		kb_str(&pr.p, "work", "spin_wait");
+		begin_spawn(&pr, "spin_wait", 1, 1);
 		kb_str(&pr.p, "policy", "deadline");	/* runtime > deadline: fails */
 		kb_dur(&pr.p, "policy.runtime", 5000000);
 		kb_dur(&pr.p, "policy.deadline", 1000000);
@@ -514,12 +521,7 @@ static void test_spawn_applies_settings(void **st)
 {
 	(void)st;
 	struct prog pr;
-	kb_init(&pr.p);
-	kb_emit(&pr.p, OPC_SPAWN);
-	kb_str(&pr.p, "cgroup", "cg_test");
-	kb_int(&pr.p, "group_size", 1);
-	kb_int(&pr.p, "workers", 2);
-	kb_str(&pr.p, "work", "spin_wait");
+	begin_spawn(&pr, "spin_wait", 2, 1);
 	kb_str(&pr.p, "policy", "batch");
 	kb_int(&pr.p, "nice", 3);
 	kb_str(&pr.p, "affinity", "single_cpu");
@@ -687,12 +689,7 @@ static void test_spawn_groups_pipe_io(void **st)
 	(void)st;
 	for (int mode = 0; mode < 2; mode++) {
 		struct prog pr;
-		kb_init(&pr.p);
-		kb_emit(&pr.p, OPC_SPAWN);
-		kb_str(&pr.p, "cgroup", "cg_test");
-		kb_int(&pr.p, "group_size", 2);
-		kb_int(&pr.p, "workers", 4);
-		kb_str(&pr.p, "work", "pipe_io");
+		begin_spawn(&pr, "pipe_io", 4, 2);
 		kb_int(&pr.p, "work.burst_iters", 256);
 		kb_str(&pr.p, "policy", "normal");
 		kb_str(&pr.p, "affinity", "inherit");
