@@ -393,6 +393,87 @@ static void eval_claim(struct ctx *c, const struct kb_insn *in)
 	free(w);
 }
 
+/* ---- payload checks -------------------------------------------------------------------- */
+
+/* A numeric leaf of a JSON document by dotted path ("jobs.0.read.iops"). */
+static bool json_metric(const cJSON *doc, const char *path, double *out)
+{
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", path);
+	const cJSON *cur = doc;
+	for (char *save = NULL, *part = strtok_r(buf, ".", &save); part && cur;
+	     part = strtok_r(NULL, ".", &save))
+		cur = cJSON_IsArray(cur) ? cJSON_GetArrayItem(cur, atoi(part))
+					 : cJSON_GetObjectItemCaseSensitive(cur, part);
+	if (!cJSON_IsNumber(cur))
+		return false;
+	*out = cur->valuedouble;
+	return true;
+}
+
+/* Every payload_check of the program against every run of its payload:
+ * exit code first (a mismatch makes the metric checks moot), then each
+ * metric, read from stdout (else stderr) parsed as JSON. */
+static void eval_payload_checks(struct ctx *c)
+{
+	const cJSON *rec;
+	cJSON_ArrayForEach(rec, c->records) {
+		const char *t = jstr(rec, "type"), *name = jstr(rec, "name");
+		if (!t || strcmp(t, "payload") || !name)
+			continue;
+		cJSON *doc = cJSON_Parse(jstr(rec, "stdout") ? jstr(rec, "stdout") : "");
+		if (!doc)
+			doc = cJSON_Parse(jstr(rec, "stderr") ? jstr(rec, "stderr") : "");
+		int code = (int)jnum(rec, "exit_code", -1);
+		for (uint32_t i = 0; i < c->p->ninsn; i++) {
+			const struct kb_insn *in = &c->p->insn[i];
+			if (in->op != OPC_PAYLOAD_CHECK || strcmp(kb_get_str(c->p, in, "payload"), name))
+				continue;
+			const char *kind = kb_get_str(c->p, in, "check");
+			struct claim_result *r = add(c);
+			snprintf(r->name, sizeof(r->name), "payload %s: %s", name, kind);
+			snprintf(r->scope, sizeof(r->scope), "payload %s", name);
+			int64_t want;
+			double v = NAN, lo = NAN, hi = NAN;
+			const char *metric = kb_get_str(c->p, in, "check.metric");
+			const struct kb_operand *o;
+			if (kb_get_int(c->p, in, "check.exit_code_eq", &want)) {
+				snprintf(r->expected, sizeof(r->expected), "exit code %lld", (long long)want);
+				r->actual = code;
+				r->passed = code == want;
+				if (!r->passed && jstr(rec, "stderr") && *jstr(rec, "stderr"))
+					snprintf(r->detail, sizeof(r->detail), "stderr: %.200s", jstr(rec, "stderr"));
+			} else if (!strcmp(kind, "exists")) {
+				metric = kb_get_str(c->p, in, "check.exists");
+				snprintf(r->expected, sizeof(r->expected), "metric %s present", metric);
+				r->passed = doc && json_metric(doc, metric, &v);
+				r->actual = r->passed ? v : NAN;
+			} else {
+				bool have = doc && metric && json_metric(doc, metric, &v);
+				if ((o = kb_get(c->p, in, "check.value")))
+					lo = hi = o->f;
+				if ((o = kb_get(c->p, in, "check.lo")))
+					lo = o->f;
+				if ((o = kb_get(c->p, in, "check.hi")))
+					hi = o->f;
+				if (!strcmp(kind, "min"))
+					snprintf(r->expected, sizeof(r->expected), "%s >= %.6g", metric, lo);
+				else if (!strcmp(kind, "max"))
+					snprintf(r->expected, sizeof(r->expected), "%s <= %.6g", metric, hi);
+				else
+					snprintf(r->expected, sizeof(r->expected), "%s in [%.6g, %.6g]", metric, lo, hi);
+				r->actual = v;
+				r->passed = have && !isnan(v) && (strcmp(kind, "max") ? v >= lo : true) &&
+					    (strcmp(kind, "min") ? v <= hi : true);
+				if (!have)
+					snprintf(r->detail, sizeof(r->detail), "metric '%s' not found in payload output", metric);
+			}
+			finish(c, r);
+		}
+		cJSON_Delete(doc);
+	}
+}
+
 /* ---- run-level facts ------------------------------------------------------------------ */
 
 static void eval_run_facts(struct ctx *c)
@@ -474,6 +555,7 @@ void check_run(const struct kb_program *p, const cJSON *records, struct check_ou
 	for (uint32_t i = 0; i < p->ninsn; i++)
 		if (p->insn[i].op == OPC_CLAIM)
 			eval_claim(&c, &p->insn[i]);
+	eval_payload_checks(&c);
 	free(c.workers);
 }
 

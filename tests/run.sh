@@ -94,6 +94,17 @@ assert any(c["name"] == "max_gap_ms" and c["scope"] == "cgroup victim" for c in 
 P
 fi
 
+if run payload 1 tests/scenarios/payload_checks.yaml; then
+	py "$tmp/payload.json" <<'P' && ok "payload exit code and JSON metric checks evaluated (2 of 5 fail as written)" || bad "payload checks"
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = {x["name"]: x["passed"] for x in r["claims"] if x["name"].startswith("payload ")}
+assert c == {"payload reporter: exit_code_eq": True, "payload reporter: min": True,
+             "payload reporter: max": True, "payload reporter: range": False,
+             "payload reporter: exists": False}, c
+P
+fi
+
 "$KTSTR" run --junit "$tmp/j.xml" tests/scenarios/impossible.yaml >/dev/null 2>&1
 python3 -c "import xml.dom.minidom,sys; d=xml.dom.minidom.parse(sys.argv[1]); assert d.getElementsByTagName('failure')" "$tmp/j.xml" &&
 	ok "JUnit XML written with the failure" || bad "junit"

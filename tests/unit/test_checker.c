@@ -246,6 +246,31 @@ static void test_every_metric_is_implemented(void **st)
 	}
 }
 
+static void test_payload_checks(void **st)
+{
+	(void)st;
+	const char *yaml =
+		"payloads:\n  - name: p\n    binary: sh\n    output: json\n    checks:\n"
+		"      - exit_code_eq: 0\n      - min: {metric: a.b, value: 3}\n"
+		"      - range: {metric: a.b, lo: 1, hi: 4}\n      - exists: zz\n"
+		"      - max: {metric: list.1, value: 10}\n"
+		"steps: [{ops: [{run_payload: p}], hold: {fixed: 0}}]\n";
+	cJSON *r = cJSON_CreateArray();
+	cJSON_AddItemToArray(r, cJSON_Parse("{\"type\":\"payload\",\"name\":\"p\",\"exit_code\":0,"
+					    "\"stdout\":\"{\\\"a\\\": {\\\"b\\\": 5}, \\\"list\\\": [1, 7]}\",\"stderr\":\"\"}"));
+	struct check_output o;
+	run_checks(yaml, r, &o);
+	assert_true(find(&o, "payload p: exit_code_eq", NULL)->passed);
+	assert_true(find(&o, "payload p: min", NULL)->passed);	/* 5 >= 3 */
+	const struct claim_result *c = find(&o, "payload p: range", NULL);
+	assert_false(c->passed);	/* 5 outside [1, 4] */
+	assert_float_equal(c->actual, 5, 0);
+	assert_false(find(&o, "payload p: exists", NULL)->passed);
+	assert_true(find(&o, "payload p: max", NULL)->passed);	/* list.1 = 7 */
+	check_output_free(&o);
+	cJSON_Delete(r);
+}
+
 static void test_console_findings(void **st)
 {
 	(void)st;
@@ -277,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_missing_reports_and_op_errors_fail),
 		cmocka_unit_test(test_empty_scope),
 		cmocka_unit_test(test_every_metric_is_implemented),
+		cmocka_unit_test(test_payload_checks),
 		cmocka_unit_test(test_console_findings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
