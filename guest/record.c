@@ -1,25 +1,9 @@
 /* record: framing of guest -> host records (see record.h). */
 #include "record.h"
+#include "bytecode.h"	/* crc32_le, shared with the .ktbc checksum */
 
 #include <stdlib.h>
 #include <string.h>
-
-uint32_t rec_crc32(const void *buf, size_t len)
-{
-	static uint32_t table[256];
-	const uint8_t *p = buf;
-	if (!table[1])
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-			table[i] = c;
-		}
-	uint32_t crc = ~0u;
-	for (size_t i = 0; i < len; i++)
-		crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
 
 const char *rec_type_name(unsigned type)
 {
@@ -42,7 +26,7 @@ void rec_encode(uint8_t *out, unsigned type, const void *payload, uint32_t len)
 	put32(out, REC_MAGIC);
 	out[4] = (uint8_t)type, out[5] = (uint8_t)(type >> 8), out[6] = out[7] = 0;
 	put32(out + 8, len);
-	put32(out + 12, rec_crc32(payload, len));
+	put32(out + 12, crc32_le(0, payload, len));
 	if (len)
 		memcpy(out + REC_HEADER, payload, len);
 }
@@ -79,7 +63,7 @@ bool rec_reader_next(struct rec_reader *r, struct rec *out)
 		}
 		if (r->len < REC_HEADER + (size_t)len)
 			return false;
-		if (rec_crc32(r->buf + REC_HEADER, len) != get32(r->buf + 12)) {
+		if (crc32_le(0, r->buf + REC_HEADER, len) != get32(r->buf + 12)) {
 			memmove(r->buf, r->buf + 1, --r->len);
 			r->dropped++;
 			continue;

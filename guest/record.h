@@ -49,6 +49,5 @@ void rec_reader_feed(struct rec_reader *r, const void *data, size_t n);
 bool rec_reader_next(struct rec_reader *r, struct rec *out);
 void rec_reader_free(struct rec_reader *r);
 
-uint32_t rec_crc32(const void *buf, size_t len);
 
 #endif
