@@ -2,6 +2,7 @@
  * holds (frac, fixed, loop), step teardown, final collection. */
 #include "executor.h"
 #include "json.h"
+#include "report.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,12 +21,12 @@ static void emit_step(struct exec *x, const struct kb_insn *in, const char *what
 	struct jw j;
 	jw_init(&j);
 	jw_obj(&j);
-	jw_kstr(&j, "type", what);
-	jw_kint(&j, "step", x->step);
+	jw_kstr(&j, RK(TYPE), what);
+	jw_kint(&j, RK(STEP), x->step);
 	const char *name = in ? kb_get_str(&x->prog, in, "name") : NULL;
 	if (name)
-		jw_kstr(&j, "name", name);
-	jw_kuint(&j, "at_ns", tm_now_ns() - x->t0);
+		jw_kstr(&j, RK(NAME), name);
+	jw_kuint(&j, RK(AT_NS), tm_now_ns() - x->t0);
 	jw_end_obj(&j);
 	emit_json(x, &j);
 }
@@ -108,7 +109,7 @@ static void run_block(struct exec *x, uint32_t begin, uint32_t end, const struct
 	run_range(x, begin, setup);
 	run_range(x, setup, end);
 	if (step) {
-		__atomic_store_n(x->phase, (uint32_t)x->step, __ATOMIC_RELEASE);
+		phase_clock_set(x->clock, (uint32_t)x->step, tm_now_ns());
 		hold(x, step, begin, setup);
 	}
 }
@@ -129,10 +130,10 @@ static bool check_topology(struct exec *x)
 	struct jw j;
 	jw_init(&j);
 	jw_obj(&j);
-	jw_kstr(&j, "type", "topology_mismatch");
-	jw_kint(&j, "want_cpus", topo_ncpus(&x->topo));
-	jw_kint(&j, "have_cpus", have);
-	jw_kstr(&j, "online", online);
+	jw_kstr(&j, RK(TYPE), RT(TOPOLOGY_MISMATCH));
+	jw_kint(&j, RK(WANT_CPUS), topo_ncpus(&x->topo));
+	jw_kint(&j, RK(HAVE_CPUS), have);
+	jw_kstr(&j, RK(ONLINE), online);
 	jw_end_obj(&j);
 	emit_json(x, &j);
 	return false;
@@ -143,11 +144,17 @@ int exec_program(struct exec *x)
 	x->topo = x->prog.topo;
 	x->duration_ns = x->prog.duration_ns;
 	if (!check_topology(x))
-		return 4;
-	x->phase = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (x->phase == MAP_FAILED)
-		return 5;
-	*x->phase = 0;
+		return GS_TOPOLOGY_MISMATCH;
+	uint32_t max_step = 0;
+	for (uint32_t i = 0; i < x->prog.ninsn; i++) {
+		int64_t idx = 0;
+		if (x->prog.insn[i].op == OPC_STEP && kb_get_int(&x->prog, &x->prog.insn[i], "index", &idx) &&
+		    idx > 0 && (uint64_t)idx > max_step)
+			max_step = (uint32_t)idx;
+	}
+	x->clock = phase_clock_new(max_step, &x->clock_bytes);
+	if (!x->clock)
+		return GS_NO_CLOCK;
 	x->t0 = tm_now_ns();
 	static struct sched sched = {.out_fd = -1, .kmsg_fd = -1};
 	x->sched = &sched;
@@ -168,13 +175,13 @@ int exec_program(struct exec *x)
 				kb_get_int(p, in, "index", &idx);
 				x->step = (int)idx;
 			}
-			emit_step(x, in, is_step ? "step_start" : "backdrop_start");
+			emit_step(x, in, is_step ? RT(STEP_START) : RT(BACKDROP_START));
 			run_block(x, i + 1, end, is_step ? in : NULL);
 			if (is_step) {
 				exec_stop_groups(x, NULL, x->step);
 				payload_end_step(x, x->step);
 				remove_step_cgroups(x, x->step);
-				emit_step(x, in, "step_end");
+				emit_step(x, in, RT(STEP_END));
 			}
 			i = end;
 			continue;
@@ -194,7 +201,7 @@ int exec_program(struct exec *x)
 	payload_end_step(x, -1);
 	remove_step_cgroups(x, 0);
 	sched_stop(x, "end of scenario");
-	emit_step(x, NULL, "end");
-	munmap((void *)x->phase, 4096);
+	emit_step(x, NULL, RT(END));
+	munmap(x->clock, x->clock_bytes);
 	return 0;
 }

@@ -35,7 +35,8 @@ struct exec {
 	struct kb_program prog;
 	struct cgroups cg;
 	struct topology topo;
-	volatile uint32_t *phase;	/* shared with workers: 0 backdrop, k step */
+	struct phase_clock *clock;	/* shared with workers: 0 backdrop, k step */
+	size_t clock_bytes;
 	int step;
 	uint64_t t0, duration_ns;	/* t0: executor start, for record times */
 	uint64_t start_ns;		/* scenario start (scheduler attached): base of durations */

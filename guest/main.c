@@ -10,6 +10,7 @@
 #include "work.h"
 #include <sched.h>
 #include "guest.h"
+#include "report.h"
 #include "record.h"
 #include "util.h"
 
@@ -25,6 +26,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,20 +156,20 @@ static int run_program_in(const char *path, const char *mount, const char *root)
 	char *buf = read_file(path, &len, KTBC_MAX_SIZE);
 	if (!buf) {
 		guest_log("cannot read %s: %s", path, strerror(errno));
-		return 120;
+		return GS_NO_PROGRAM;
 	}
 	struct exec *x = calloc(1, sizeof(*x));
 	char err[256], missing[128];
 	if (!kb_decode((uint8_t *)buf, len, &x->prog, err, sizeof(err))) {
 		guest_log("invalid program: %s", err);
 		free(buf);
-		return 121;
+		return GS_BAD_PROGRAM;
 	}
 	free(buf);
 	int e = cg_init(&x->cg, mount, root, missing, sizeof(missing));
 	if (e) {
 		guest_log("cannot create the workload cgroup: %s", strerror(-e));
-		return 122;
+		return GS_NO_CGROUP;
 	}
 	if (*missing)
 		guest_log("controllers not enabled: %s", missing);
@@ -193,7 +195,7 @@ static int host_main(int argc, char **argv)
 {
 	if (argc != 5) {
 		fprintf(stderr, "usage: ktstr-guest --host PROGRAM.ktbc CGROUP2_MOUNT ROOT_NAME\n");
-		return 2;
+		return GS_USAGE;
 	}
 	data_fd = dup(1);
 	int nul = open("/dev/null", O_WRONLY);
@@ -270,12 +272,13 @@ static int bench_spin(double seconds)
 	CPU_SET(0, &one);
 	sched_setaffinity(0, sizeof(one), &one);
 	double with = 0, bare = 0, ratio[20];
+	size_t clock_bytes;
+	struct phase_clock *clock = phase_clock_new(0, &clock_bytes);
 	for (int round = 0; round < 20; round++) {
 		double w0 = with, b0 = bare;
 		uint64_t end = tm_now_ns() + (uint64_t)(seconds * 1e8);
 		struct telemetry tm;
-		uint32_t phase = 0;
-		tm_start(&tm, &phase, false);
+		tm_start(&tm, clock, false);
 		uint64_t t0 = tm_now_ns();
 		while (tm_now_ns() < end)
 			for (int k = 0; k < 64; k++) {
@@ -309,6 +312,8 @@ static int bench_spin(double seconds)
 		}
 	printf("spin with telemetry: %.1f Munits/s, bare loop: %.1f Munits/s; per-round ratio median %.3f (min %.3f, max %.3f, 20 rounds)\n",
 	       with * 1e3 / 20, bare * 1e3 / 20, (ratio[9] + ratio[10]) / 2, ratio[0], ratio[19]);
+	printf("checkpoint spacing (gap resolution): %.3f ms\n", (double)tm_spacing_ns() / 1e6);
+	munmap(clock, clock_bytes);
 	return 0;
 }
 

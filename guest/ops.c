@@ -3,6 +3,7 @@
  * goes on; the host decides what that means for the verdict. */
 #include "executor.h"
 #include "json.h"
+#include "report.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -33,14 +34,14 @@ void exec_op_error(struct exec *x, const struct kb_insn *in, const char *cgroup,
 	struct jw j;
 	jw_init(&j);
 	jw_obj(&j);
-	jw_kstr(&j, "type", "op_error");
-	jw_kstr(&j, "op", in ? kb_opcode_name(in->op) : "teardown");
-	jw_kstr(&j, "cgroup", cgroup ? cgroup : "");
-	jw_kint(&j, "errno", err < 0 ? -err : err);
-	jw_kstr(&j, "error", err ? strerror(err < 0 ? -err : err) : "");
-	jw_kstr(&j, "message", msg);
-	jw_kint(&j, "step", x->step);
-	jw_kuint(&j, "at_ns", tm_now_ns() - x->t0);
+	jw_kstr(&j, RK(TYPE), RT(OP_ERROR));
+	jw_kstr(&j, RK(OP), in ? kb_opcode_name(in->op) : "teardown");
+	jw_kstr(&j, RK(CGROUP), cgroup ? cgroup : "");
+	jw_kint(&j, RK(ERRNO), err < 0 ? -err : err);
+	jw_kstr(&j, RK(ERROR), err ? strerror(err < 0 ? -err : err) : "");
+	jw_kstr(&j, RK(MESSAGE), msg);
+	jw_kint(&j, RK(STEP), x->step);
+	jw_kuint(&j, RK(AT_NS), tm_now_ns() - x->t0);
 	jw_end_obj(&j);
 	x->emit(j.buf, x->emit_ctx);
 	jw_free(&j);
@@ -101,12 +102,12 @@ static void emit_cpuset(struct exec *x, const char *cg)
 	struct jw j;
 	jw_init(&j);
 	jw_obj(&j);
-	jw_kstr(&j, "type", "cpuset");
-	jw_kstr(&j, "cgroup", cg);
-	jw_kstr(&j, "cpus", cpus);
-	jw_kstr(&j, "effective", eff);
-	jw_kint(&j, "step", x->step);
-	jw_kuint(&j, "at_ns", tm_now_ns() - x->t0);
+	jw_kstr(&j, RK(TYPE), RT(CPUSET));
+	jw_kstr(&j, RK(CGROUP), cg);
+	jw_kstr(&j, RK(CPUS), cpus);
+	jw_kstr(&j, RK(EFFECTIVE), eff);
+	jw_kint(&j, RK(STEP), x->step);
+	jw_kuint(&j, RK(AT_NS), tm_now_ns() - x->t0);
 	jw_end_obj(&j);
 	x->emit(j.buf, x->emit_ctx);
 	jw_free(&j);
@@ -255,7 +256,7 @@ static int spawn_into(struct exec *x, const struct kb_insn *in, const char *cg)
 	}
 	struct spawn_req req = {
 		.prog = &x->prog, .insn = in, .cgroup = cg ? cg : "", .cgroup_dir = *dir ? dir : NULL,
-		.step = x->step, .phase_word = x->phase, .topo = &x->topo,
+		.step = x->step, .clock = x->clock, .topo = &x->topo,
 		.cpuset_cpus = *cpus ? cpus : NULL,
 	};
 	char err[256] = "";
@@ -356,11 +357,11 @@ static int op_capture(struct exec *x, const struct kb_insn *in)
 	struct jw j;
 	jw_init(&j);
 	jw_obj(&j);
-	jw_kstr(&j, "type", "capture");
-	jw_kstr(&j, "tag", tag);
-	jw_kstr(&j, "cgroup", cg);
-	jw_kint(&j, "step", x->step);
-	jw_key(&j, "pids");
+	jw_kstr(&j, RK(TYPE), RT(CAPTURE));
+	jw_kstr(&j, RK(TAG), tag);
+	jw_kstr(&j, RK(CGROUP), cg);
+	jw_kint(&j, RK(STEP), x->step);
+	jw_key(&j, RK(PIDS));
 	jw_arr(&j);
 	for (int i = 0; i < n; i++)
 		jw_int(&j, pids[i]);
@@ -423,8 +424,8 @@ int exec_op(struct exec *x, const struct kb_insn *in)
 		struct jw j;
 		jw_init(&j);
 		jw_obj(&j);
-		jw_kstr(&j, "type", "first_op");
-		jw_kuint(&j, "at_ns", tm_now_ns() - x->t0);
+		jw_kstr(&j, RK(TYPE), RT(FIRST_OP));
+		jw_kuint(&j, RK(AT_NS), tm_now_ns() - x->t0);
 		jw_end_obj(&j);
 		x->emit(j.buf, x->emit_ctx);
 		jw_free(&j);

@@ -6,6 +6,7 @@
  * host as JSON; the checks in the program are evaluated there. */
 #include "executor.h"
 #include "json.h"
+#include "report.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -91,25 +92,25 @@ static void report(struct exec *x, struct payload_run *r)
 	struct jw j;
 	jw_init(&j);
 	jw_obj(&j);
-	jw_kstr(&j, "type", "payload");
-	jw_kstr(&j, "name", r->name);
-	jw_kstr(&j, "cgroup", r->cgroup);
-	jw_kint(&j, "step", r->step);
-	jw_kint(&j, "pid", r->pid);
+	jw_kstr(&j, RK(TYPE), RT(PAYLOAD));
+	jw_kstr(&j, RK(NAME), r->name);
+	jw_kstr(&j, RK(CGROUP), r->cgroup);
+	jw_kint(&j, RK(STEP), r->step);
+	jw_kint(&j, RK(PID), r->pid);
 	if (WIFEXITED(r->status))
-		jw_kint(&j, "exit_code", WEXITSTATUS(r->status));
+		jw_kint(&j, RK(EXIT_CODE), WEXITSTATUS(r->status));
 	else
-		jw_kint(&j, "exit_code", -1);	/* killed by a signal */
-	jw_kint(&j, "signal", WIFSIGNALED(r->status) ? WTERMSIG(r->status) : 0);
-	jw_kbool(&j, "killed", r->killed);
-	jw_kbool(&j, "timed_out", r->timed_out);
-	jw_kuint(&j, "wall_ns", tm_now_ns() - r->started_ns);
+		jw_kint(&j, RK(EXIT_CODE), -1);	/* killed by a signal */
+	jw_kint(&j, RK(SIGNAL), WIFSIGNALED(r->status) ? WTERMSIG(r->status) : 0);
+	jw_kbool(&j, RK(KILLED), r->killed);
+	jw_kbool(&j, RK(TIMED_OUT), r->timed_out);
+	jw_kuint(&j, RK(WALL_NS), tm_now_ns() - r->started_ns);
 	r->out.buf[r->out.len] = 0;
 	r->err.buf[r->err.len] = 0;
-	jw_kstr(&j, "stdout", r->out.buf);
-	jw_kstr(&j, "stderr", r->err.buf);
-	jw_kuint(&j, "stdout_bytes", r->out.total);
-	jw_kuint(&j, "stderr_bytes", r->err.total);
+	jw_kstr(&j, RK(STDOUT), r->out.buf);
+	jw_kstr(&j, RK(STDERR), r->err.buf);
+	jw_kuint(&j, RK(STDOUT_BYTES), r->out.total);
+	jw_kuint(&j, RK(STDERR_BYTES), r->err.total);
 	jw_end_obj(&j);
 	x->emit(j.buf, x->emit_ctx);
 	jw_free(&j);

@@ -3,6 +3,7 @@
 #include "scheduler.h"
 #include "executor.h"
 #include "json.h"
+#include "report.h"
 
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -77,19 +78,19 @@ static void event(struct exec *x, const char *what, const char *reason, int stat
 	struct jw j;
 	jw_init(&j);
 	jw_obj(&j);
-	jw_kstr(&j, "type", "scheduler");
-	jw_kstr(&j, "event", what);
-	jw_kstr(&j, "name", s->name);
-	jw_kuint(&j, "at_ns", tm_now_ns() - x->t0);
-	jw_kint(&j, "step", x->step);
-	jw_kstr(&j, "state", state);
-	jw_kstr(&j, "ops", ops);
+	jw_kstr(&j, RK(TYPE), RT(SCHEDULER));
+	jw_kstr(&j, RK(EVENT), what);
+	jw_kstr(&j, RK(NAME), s->name);
+	jw_kuint(&j, RK(AT_NS), tm_now_ns() - x->t0);
+	jw_kint(&j, RK(STEP), x->step);
+	jw_kstr(&j, RK(STATE), state);
+	jw_kstr(&j, RK(OPS), ops);
 	if (reason)
-		jw_kstr(&j, "reason", reason);
+		jw_kstr(&j, RK(REASON), reason);
 	if (status >= 0)
-		jw_kint(&j, "status", status);
-	jw_kstr(&j, "kernel", kern);
-	jw_kstr(&j, "output_tail", s->out);
+		jw_kint(&j, RK(STATUS), status);
+	jw_kstr(&j, RK(KERNEL), kern);
+	jw_kstr(&j, RK(OUTPUT_TAIL), s->out);
 	jw_end_obj(&j);
 	x->emit(j.buf, x->emit_ctx);
 	jw_free(&j);
@@ -243,7 +244,7 @@ void sched_bpf_stats(struct exec *x)
 	struct jw j;
 	jw_init(&j);
 	jw_obj(&j);
-	jw_kstr(&j, "type", "bpf_stats");
+	jw_kstr(&j, RK(TYPE), RT(BPF_STATS));
 	jw_key(&j, "programs");
 	jw_arr(&j);
 	__u32 id = 0;
@@ -255,7 +256,7 @@ void sched_bpf_stats(struct exec *x)
 		__u32 len = sizeof(info);
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_PROG_TYPE_STRUCT_OPS) {
 			jw_obj(&j);
-			jw_kstr(&j, "name", info.name);
+			jw_kstr(&j, RK(NAME), info.name);
 			jw_kuint(&j, "id", info.id);
 			jw_kuint(&j, "run_cnt", info.run_cnt);
 			jw_kuint(&j, "run_time_ns", info.run_time_ns);

@@ -23,6 +23,7 @@
 #endif
 #include "spawn.h"
 #include "json.h"
+#include "report.h"
 #include "settings.h"
 #include "telemetry.h"
 #include "util.h"
@@ -57,6 +58,7 @@ struct ctl_slot {
 	volatile uint32_t state;	/* 0 created, 1 at the barrier, 2 running, 3 reported */
 	char placement_error[192];	/* written by the executor before start */
 	char op_error[320];		/* set_affinity failures, appended */
+	char create_error[192];		/* clone=thread: written by the container */
 };
 
 struct spawn_ctl {
@@ -82,7 +84,6 @@ struct sworker {
 	bool complete, eof;
 	bool reaped, status_known;
 	int wstatus;
-	bool joined;
 };
 
 struct spawn_group {
@@ -93,8 +94,11 @@ struct spawn_group {
 	char set_error[256];		/* st_parse failure */
 	char *cgroup, *cgroup_dir, *cpuset_cpus;
 	int step;
-	const volatile uint32_t *phase_word;
-	bool thread_mode;
+	const struct phase_clock *clock;
+	bool thread_mode;		/* workers are threads of one container process */
+	pid_t container;		/* that process (clone: thread) */
+	bool container_reaped, container_status_known;
+	int container_wstatus;
 	int nworkers, group_size, ngroups;
 	struct work_group *groups;
 	bool *group_ok;
@@ -317,19 +321,19 @@ static void write_all(int fd, const char *p, size_t n)
 static void report_head(struct jw *j, const struct spawn_group *g, const struct sworker *sw,
 			pid_t pid, int tid)
 {
-	jw_kstr(j, "type", "worker");
-	jw_kstr(j, "cgroup", g->cgroup);
-	jw_kint(j, "step", g->step);
-	jw_kint(j, "index", sw->w.index);
-	jw_kint(j, "group", sw->w.group ? sw->w.group->index : sw->w.index / g->group_size);
-	jw_kint(j, "pos", sw->w.pos);
-	jw_kint(j, "pid", pid);
-	jw_kint(j, "tid", tid);
-	jw_kstr(j, "work", g->type ? g->type->name : "");
-	jw_kstr(j, "clone", g->thread_mode ? "thread" : "fork");
+	jw_kstr(j, RK(TYPE), RT(WORKER));
+	jw_kstr(j, RK(CGROUP), g->cgroup);
+	jw_kint(j, RK(STEP), g->step);
+	jw_kint(j, RK(INDEX), sw->w.index);
+	jw_kint(j, RK(GROUP), sw->w.group ? sw->w.group->index : sw->w.index / g->group_size);
+	jw_kint(j, RK(POS), sw->w.pos);
+	jw_kint(j, RK(PID), pid);
+	jw_kint(j, RK(TID), tid);
+	jw_kstr(j, RK(WORK), g->type ? g->type->name : "");
+	jw_kstr(j, RK(CLONE), g->thread_mode ? "thread" : "fork");
 	/* Which SPAWN made it: workers of one spawn are identical, which is
 	 * what the fairness check compares. */
-	jw_kint(j, "spawn", g->insn && g->prog ? (int64_t)(g->insn - g->prog->insn) : -1);
+	jw_kint(j, RK(SPAWN), g->insn && g->prog ? (int64_t)(g->insn - g->prog->insn) : -1);
 }
 
 struct worker_errs {
@@ -340,13 +344,13 @@ static void report_errors(struct jw *j, const struct spawn_group *g, const struc
 			  const struct worker_errs *e)
 {
 	const struct ctl_slot *slot = &g->ctl->w[sw->w.index];
-	jw_kstr(j, "affinity_error", nz(e->affinity));
-	jw_kstr(j, "policy_error", nz(e->policy));
-	jw_kstr(j, "nice_error", nz(e->nice));
-	jw_kstr(j, "mempolicy_error", nz(e->mempolicy));
-	jw_kstr(j, "setup_error", nz(e->setup));
-	jw_kstr(j, "placement_error", nz(slot->placement_error));
-	jw_kstr(j, "set_affinity_error", nz(slot->op_error));
+	jw_kstr(j, RK(AFFINITY_ERROR), nz(e->affinity));
+	jw_kstr(j, RK(POLICY_ERROR), nz(e->policy));
+	jw_kstr(j, RK(NICE_ERROR), nz(e->nice));
+	jw_kstr(j, RK(MEMPOLICY_ERROR), nz(e->mempolicy));
+	jw_kstr(j, RK(SETUP_ERROR), nz(e->setup));
+	jw_kstr(j, RK(PLACEMENT_ERROR), nz(slot->placement_error));
+	jw_kstr(j, RK(SET_AFFINITY_ERROR), nz(slot->op_error));
 }
 
 static void worker_main(struct spawn_group *g, struct sworker *sw)
@@ -401,7 +405,7 @@ static void worker_main(struct spawn_group *g, struct sworker *sw)
 		append_err(e.setup, sizeof(e.setup), "start barrier not released within 30 s");
 
 	struct telemetry *tm = sw->tm;
-	tm_start(tm, g->phase_word, g->set.mpol_mode != ST_MPOL_NONE);
+	tm_start(tm, g->clock, g->set.mpol_mode != ST_MPOL_NONE);
 	sw->w.tm = tm;
 	if (started)
 		sw->w.type->run(&sw->w);
@@ -414,9 +418,9 @@ static void worker_main(struct spawn_group *g, struct sworker *sw)
 	jw_init(&j);
 	jw_obj(&j);
 	report_head(&j, g, sw, getpid(), tid);
-	jw_kbool(&j, "completed", completed);
-	jw_kbool(&j, "sentinel", false);
-	jw_key(&j, "exit");
+	jw_kbool(&j, RK(COMPLETED), completed);
+	jw_kbool(&j, RK(SENTINEL), false);
+	jw_key(&j, RK(EXIT));
 	jw_null(&j);
 	tm_report_json(tm, &j);
 	report_errors(&j, g, sw, &e);
@@ -446,7 +450,11 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-static void fork_child(struct spawn_group *g, struct sworker *sw)
+/* What every child of the executor does first: die with it, its own
+ * process group, default signal dispositions, and none of the report
+ * pipes or group fds that are not its own (keep: the one worker it runs;
+ * NULL for a thread container, which keeps every worker's). */
+static void child_prologue(struct spawn_group *g, const struct sworker *keep)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != g->parent)
@@ -462,21 +470,58 @@ static void fork_child(struct spawn_group *g, struct sworker *sw)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* fd hygiene: other workers' report pipes and other groups' fds */
 	for (int i = 0; i < g->nworkers; i++) {
 		if (g->w[i].rfd >= 0)
 			close(g->w[i].rfd);
-		if (&g->w[i] != sw && g->w[i].wfd >= 0)
+		if (keep && &g->w[i] != keep && g->w[i].wfd >= 0)
 			close(g->w[i].wfd);
 	}
-	for (int k = 0; k < g->ngroups; k++) {
-		if (&g->groups[k] == sw->w.group)
+	for (int k = 0; keep && k < g->ngroups; k++) {
+		if (&g->groups[k] == keep->w.group)
 			continue;
 		for (int f = 0; f < WORK_MAX_FDS; f++)
 			if (g->groups[k].fds[f] >= 0)
 				close(g->groups[k].fds[f]);
 	}
+}
+
+static void fork_child(struct spawn_group *g, struct sworker *sw)
+{
+	child_prologue(g, sw);
 	worker_main(g, sw);
+	_exit(0);
+}
+
+/* clone=thread: one process holds every thread worker of the spawn, so
+ * placing that process in the cgroup places them all (cgroup v2 moves
+ * whole processes; a thread of the executor would stay in its cgroup). */
+static void container_main(struct spawn_group *g)
+{
+	child_prologue(g, NULL);
+	for (int i = 0; i < g->nworkers; i++) {
+		struct sworker *sw = &g->w[i];
+		if (!sw->created)
+			continue;
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, THREAD_STACK);
+		struct thread_arg *a = xmalloc(sizeof(*a));
+		a->g = g;
+		a->sw = sw;
+		int e = pthread_create(&sw->th, &attr, thread_main, a);
+		pthread_attr_destroy(&attr);
+		if (e) {
+			free(a);
+			snprintf(g->ctl->w[i].create_error, sizeof(g->ctl->w[i].create_error),
+				 "worker %d/%d (group %d): pthread_create failed: %s", i + 1, g->nworkers,
+				 i / g->group_size, strerror(e));
+			close(sw->wfd);	/* the executor sees EOF without a report */
+			sw->created = false;
+		}
+	}
+	for (int i = 0; i < g->nworkers; i++)
+		if (g->w[i].created)
+			pthread_join(g->w[i].th, NULL);
 	_exit(0);
 }
 
@@ -498,23 +543,26 @@ static const char *mmap_hint(int e)
 	}
 }
 
-static void place_in_cgroup(struct spawn_group *g, struct sworker *sw)
+/* Write pid into the group's cgroup.procs; the error, if any, goes to
+ * worker `index`'s slot (-1: every worker's). */
+static void place_in_cgroup(struct spawn_group *g, pid_t pid, int index)
 {
-	struct ctl_slot *slot = &g->ctl->w[sw->w.index];
-	char path[PATH_MAX];
+	char path[PATH_MAX], err[192] = "";
 	snprintf(path, sizeof(path), "%s/cgroup.procs", g->cgroup_dir);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(slot->placement_error, sizeof(slot->placement_error),
-			 "open %.150s: %s", path, strerror(errno));
-		return;
+		snprintf(err, sizeof(err), "open %.150s: %s", path, strerror(errno));
+	} else {
+		char b[32];
+		int n = snprintf(b, sizeof(b), "%d\n", (int)pid);
+		if (write(fd, b, (size_t)n) != n)
+			snprintf(err, sizeof(err), "write pid %d to %.120s: %s", (int)pid, path,
+				 strerror(errno));
+		close(fd);
 	}
-	char b[32];
-	int n = snprintf(b, sizeof(b), "%d\n", (int)sw->pid);
-	if (write(fd, b, (size_t)n) != n)
-		snprintf(slot->placement_error, sizeof(slot->placement_error),
-			 "write pid %d to %.120s: %s", (int)sw->pid, path, strerror(errno));
-	close(fd);
+	for (int i = 0; err[0] && i < g->nworkers; i++)
+		if (index < 0 || i == index)
+			snprintf(g->ctl->w[i].placement_error, sizeof(g->ctl->w[i].placement_error), "%s", err);
 }
 
 static void free_group(struct spawn_group *g)
@@ -550,6 +598,33 @@ static void free_group(struct spawn_group *g)
 	free(g->cgroup_dir);
 	free(g->cpuset_cpus);
 	free(g);
+}
+
+/* Fork the container of a clone=thread spawn; the executor keeps only
+ * the read ends of the report pipes. */
+static void start_container(struct spawn_group *g, int *created)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		container_main(g);	/* never returns */
+	int e = errno;
+	for (int i = 0; i < g->nworkers; i++) {
+		struct sworker *sw = &g->w[i];
+		if (sw->wfd >= 0) {
+			close(sw->wfd);
+			sw->wfd = -1;
+		}
+		if (pid < 0 && sw->created) {
+			snprintf(sw->setup_error, sizeof(sw->setup_error),
+				 "fork of the thread container failed: %s", strerror(e));
+			sw->created = false;
+			(*created)--;
+		}
+	}
+	if (pid > 0) {
+		setpgid(pid, pid);
+		g->container = pid;
+	}
 }
 
 struct spawn_group *spawn_create(const struct spawn_req *req, char *err, size_t errlen)
@@ -591,7 +666,7 @@ struct spawn_group *spawn_create(const struct spawn_req *req, char *err, size_t 
 	if (g->cpuset_cpus)
 		g->cpuset_cpus[strcspn(g->cpuset_cpus, "\n")] = 0;
 	g->step = req->step;
-	g->phase_word = req->phase_word;
+	g->clock = req->clock;
 	const char *clone = kb_get_str(p, in, "clone");
 	g->thread_mode = clone && !strcmp(clone, "thread");
 	g->nworkers = (int)nworkers;
@@ -685,25 +760,7 @@ struct spawn_group *spawn_create(const struct spawn_req *req, char *err, size_t 
 		sw->rfd = fds[0];
 		sw->wfd = fds[1];
 		if (g->thread_mode) {
-			pthread_attr_t attr;
-			pthread_attr_init(&attr);
-			pthread_attr_setstacksize(&attr, THREAD_STACK);
-			struct thread_arg *a = xmalloc(sizeof(*a));
-			a->g = g;
-			a->sw = sw;
-			int e = pthread_create(&sw->th, &attr, thread_main, a);
-			pthread_attr_destroy(&attr);
-			if (e) {
-				free(a);
-				snprintf(sw->setup_error, sizeof(sw->setup_error),
-					 "worker %d/%d (group %d): pthread_create failed: %s", i + 1,
-					 g->nworkers, i / g->group_size, strerror(e));
-				close(sw->rfd);
-				close(sw->wfd);
-				sw->rfd = sw->wfd = -1;
-				continue;
-			}
-			/* the thread owns wfd now */
+			/* threads are started by the container, below */
 		} else {
 			pid_t pid = fork();
 			if (pid < 0) {
@@ -725,6 +782,8 @@ struct spawn_group *spawn_create(const struct spawn_req *req, char *err, size_t 
 		sw->created = true;
 		created++;
 	}
+	if (g->thread_mode && created)
+		start_container(g, &created);
 	if (!created) {
 		const char *why = g->w[0].setup_error[0] ? g->w[0].setup_error : "no worker could be created";
 		snprintf(err, errlen, "%s", why);
@@ -733,16 +792,12 @@ struct spawn_group *spawn_create(const struct spawn_req *req, char *err, size_t 
 	}
 
 	/* placement before start (two-phase start) */
-	for (int i = 0; i < g->nworkers; i++) {
+	if (g->thread_mode && g->container > 0 && g->cgroup_dir)
+		place_in_cgroup(g, g->container, -1);
+	for (int i = 0; i < g->nworkers && !g->thread_mode; i++) {
 		struct sworker *sw = &g->w[i];
-		if (!sw->created || !g->cgroup_dir)
-			continue;
-		if (g->thread_mode)
-			snprintf(g->ctl->w[i].placement_error, sizeof(g->ctl->w[i].placement_error),
-				 "clone=thread: workers stay in the executor's cgroup (a cgroup.procs write would move the whole executor), not in %s",
-				 g->cgroup_dir);
-		else
-			place_in_cgroup(g, sw);
+		if (sw->created && g->cgroup_dir)
+			place_in_cgroup(g, sw->pid, i);
 	}
 	if (created < g->nworkers)
 		snprintf(err, errlen, "%d of %d workers could not be created", g->nworkers - created,
@@ -762,6 +817,10 @@ void spawn_start(struct spawn_group *g)
 int spawn_pids(const struct spawn_group *g, pid_t *out, int max)
 {
 	int n = 0;
+	if (g && g->thread_mode && g->container > 0 && max > 0) {
+		out[0] = g->container;
+		return 1;
+	}
 	for (int i = 0; g && i < g->nworkers; i++)
 		if (g->w[i].created && g->w[i].pid > 0) {
 			if (n < max)
@@ -899,11 +958,9 @@ static bool drain(struct sworker *sw)
 	}
 }
 
-static void exit_desc(const struct sworker *sw, bool thread, char *out, size_t n)
+static void exit_desc(const struct sworker *sw, char *out, size_t n)
 {
-	if (thread)
-		snprintf(out, n, "%s", sw->joined ? "thread ended" : "thread still running");
-	else if (!sw->reaped)
+	if (!sw->reaped)
 		snprintf(out, n, "still running after SIGKILL");
 	else if (!sw->status_known)
 		snprintf(out, n, "reaped elsewhere, status unknown");
@@ -920,15 +977,17 @@ static void emit_sentinel(struct spawn_group *g, struct sworker *sw,
 {
 	struct ctl_slot *slot = &g->ctl->w[sw->w.index];
 	int tid = g->thread_mode ? slot->tid : (int)sw->pid;
-	pid_t pid = g->thread_mode ? getpid() : sw->pid;
+	pid_t pid = g->thread_mode ? g->container : sw->pid;
 	char exitbuf[96], msg[512];
-	exit_desc(sw, g->thread_mode, exitbuf, sizeof(exitbuf));
+	exit_desc(sw, exitbuf, sizeof(exitbuf));
 	if (!sw->created)
 		snprintf(msg, sizeof(msg), "worker %d was not created: %s", sw->w.index,
 			 sw->setup_error[0] ? sw->setup_error : "unknown reason");
+	else if (slot->create_error[0])
+		snprintf(msg, sizeof(msg), "worker %d was not created: %s", sw->w.index, slot->create_error);
 	else if (g->thread_mode)
-		snprintf(msg, sizeof(msg), "worker tid=%d returned no report (%zu bytes read, exit=%s)",
-			 tid, sw->len, exitbuf);
+		snprintf(msg, sizeof(msg), "thread worker tid=%d (container pid %d) returned no report (%zu bytes read, container exit=%s)",
+			 tid, (int)g->container, sw->len, exitbuf);
 	else
 		snprintf(msg, sizeof(msg), "worker pid=%d returned no report (%zu bytes read, exit=%s)",
 			 (int)sw->pid, sw->len, exitbuf);
@@ -946,15 +1005,15 @@ static void emit_sentinel(struct spawn_group *g, struct sworker *sw,
 	jw_init(&j);
 	jw_obj(&j);
 	report_head(&j, g, sw, pid, tid);
-	jw_kbool(&j, "completed", false);
-	jw_kbool(&j, "sentinel", true);
-	jw_kstr(&j, "error", msg);
-	jw_key(&j, "exit");
-	if (!g->thread_mode && sw->reaped && sw->status_known && WIFEXITED(sw->wstatus)) {
+	jw_kbool(&j, RK(COMPLETED), false);
+	jw_kbool(&j, RK(SENTINEL), true);
+	jw_kstr(&j, RK(ERROR), msg);
+	jw_key(&j, RK(EXIT));
+	if (sw->reaped && sw->status_known && WIFEXITED(sw->wstatus)) {
 		jw_obj(&j);
 		jw_kint(&j, "status", WEXITSTATUS(sw->wstatus));
 		jw_end_obj(&j);
-	} else if (!g->thread_mode && sw->reaped && sw->status_known && WIFSIGNALED(sw->wstatus)) {
+	} else if (sw->reaped && sw->status_known && WIFSIGNALED(sw->wstatus)) {
 		jw_obj(&j);
 		jw_kint(&j, "signal", WTERMSIG(sw->wstatus));
 		jw_end_obj(&j);
@@ -972,6 +1031,40 @@ static uint64_t remaining_ms(uint64_t deadline)
 {
 	uint64_t now = tm_now_ns();
 	return now >= deadline ? 0 : (deadline - now + 999999) / 1000000;
+}
+
+static bool reap_one(pid_t pid, bool *reaped, bool *known, int *wstatus)
+{
+	if (*reaped || pid <= 0)
+		return true;
+	int st;
+	pid_t r = waitpid(pid, &st, WNOHANG);
+	if (r == pid) {
+		*reaped = *known = true;
+		*wstatus = st;
+	} else if (r < 0 && errno != EINTR) {
+		*reaped = true;	/* ECHILD: someone else reaped it */
+	}
+	return *reaped;
+}
+
+/* Reap the killed workers (or the container), for REAP_DEADLINE_NS at most. */
+static void reap_bounded(struct spawn_group *g)
+{
+	uint64_t deadline = tm_now_ns() + REAP_DEADLINE_NS;
+	for (;;) {
+		bool pending = !reap_one(g->container, &g->container_reaped,
+					 &g->container_status_known, &g->container_wstatus);
+		for (int i = 0; i < g->nworkers && !g->thread_mode; i++) {
+			struct sworker *sw = &g->w[i];
+			if (sw->created)
+				pending |= !reap_one(sw->pid, &sw->reaped, &sw->status_known, &sw->wstatus);
+		}
+		if (!pending || tm_now_ns() >= deadline)
+			break;
+		struct timespec ts = {0, 2000000};
+		nanosleep(&ts, NULL);
+	}
 }
 
 void spawn_stop(struct spawn_group *g, void (*emit)(const char *json, void *ctx), void *ctx)
@@ -1016,55 +1109,32 @@ void spawn_stop(struct spawn_group *g, void (*emit)(const char *json, void *ctx)
 	free(pfd);
 	free(who);
 
-	/* kill every fork worker's process group, then reap (bounded) */
+	/* kill every worker's process group (the container's for threads),
+	 * then reap, bounded */
 	for (int i = 0; i < n; i++) {
 		struct sworker *sw = &g->w[i];
-		if (!sw->created || g->thread_mode)
-			continue;
-		killpg(sw->pid, SIGKILL);
-		kill(sw->pid, SIGKILL);
 		if (sw->rfd >= 0) {
 			close(sw->rfd);
 			sw->rfd = -1;
 		}
-	}
-	uint64_t reap_deadline = tm_now_ns() + REAP_DEADLINE_NS;
-	for (;;) {
-		bool pending = false;
-		for (int i = 0; i < n; i++) {
-			struct sworker *sw = &g->w[i];
-			if (!sw->created)
-				continue;
-			if (g->thread_mode) {
-				if (sw->joined || !(sw->complete || sw->eof))
-					continue;	/* a thread without a report cannot be killed */
-				if (pthread_tryjoin_np(sw->th, NULL) == 0)
-					sw->joined = true;
-				else
-					pending = true;
-				continue;
-			}
-			if (sw->reaped)
-				continue;
-			int st;
-			pid_t r = waitpid(sw->pid, &st, WNOHANG);
-			if (r == sw->pid) {
-				sw->reaped = sw->status_known = true;
-				sw->wstatus = st;
-			} else if (r < 0 && errno != EINTR) {
-				sw->reaped = true;	/* ECHILD: someone else reaped it */
-			} else {
-				pending = true;
-			}
+		if (sw->created && !g->thread_mode) {
+			killpg(sw->pid, SIGKILL);
+			kill(sw->pid, SIGKILL);
 		}
-		if (!pending || tm_now_ns() >= reap_deadline)
-			break;
-		struct timespec ts = {0, 2000000};
-		nanosleep(&ts, NULL);
 	}
+	if (g->container > 0) {
+		killpg(g->container, SIGKILL);
+		kill(g->container, SIGKILL);
+	}
+	reap_bounded(g);
+	if (g->thread_mode)
+		for (int i = 0; i < n; i++) {
+			g->w[i].reaped = g->container_reaped;
+			g->w[i].status_known = g->container_status_known;
+			g->w[i].wstatus = g->container_wstatus;
+		}
 
 	/* reports in worker order */
-	bool leak = false;
 	for (int i = 0; i < n; i++) {
 		struct sworker *sw = &g->w[i];
 		if (sw->created && sw->complete) {
@@ -1073,21 +1143,6 @@ void spawn_stop(struct spawn_group *g, void (*emit)(const char *json, void *ctx)
 		} else {
 			emit_sentinel(g, sw, emit, ctx);
 		}
-		if (g->thread_mode && sw->created && !sw->joined) {
-			leak = true;
-			fprintf(stderr, "ktstr: thread worker %d (tid %d) did not end; leaking its resources\n",
-				i, g->ctl->w[i].tid);
-		}
-	}
-	if (leak) {
-		/* A live thread still uses the control region, its telemetry and
-		 * its group's memory: keep them all.  Close what is ours. */
-		for (int i = 0; i < n; i++)
-			if (g->w[i].joined && g->w[i].rfd >= 0) {
-				close(g->w[i].rfd);
-				g->w[i].rfd = -1;
-			}
-		return;
 	}
 	free_group(g);
 }

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "bytecode.h"
+#include "telemetry.h"
 #include "work.h"
 
 #define SPAWN_COLLECT_DEADLINE_NS 5000000000ull	/* shared by all workers */
@@ -25,7 +26,7 @@ struct spawn_req {
 	const char *cgroup;		/* name for reports ("" = runner) */
 	const char *cgroup_dir;		/* absolute dir to place workers (NULL: none) */
 	int step;			/* 0 = backdrop, k = step k */
-	const volatile uint32_t *phase_word;	/* in MAP_SHARED memory: fork workers read it */
+	const struct phase_clock *clock;	/* step clock in MAP_SHARED memory: fork workers read it */
 	const struct topology *topo;
 	const char *cpuset_cpus;	/* effective cpuset of the cgroup (for single_cpu etc.) */
 };

@@ -11,6 +11,7 @@
 #endif
 #include "telemetry.h"
 #include "json.h"
+#include "report.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -214,6 +216,8 @@ static void phase_close(struct telemetry *t, uint64_t now)
 	if (!ph)
 		return;
 	ph->wall_ns = sat_sub(now, t->pbase.start_ns);
+	/* CPU time is read now; a slice ending at its step's boundary
+	 * gets the CPU of the checkpoint interval that crossed it. */
 	ph->cpu_ns = sat_sub(thread_cpu_ns(), t->pbase.cpu_ns);
 	ph->iterations = t->iterations - t->pbase.iterations;
 	ph->work_units = t->work_units - t->pbase.work_units;
@@ -225,23 +229,142 @@ static void phase_close(struct telemetry *t, uint64_t now)
 	ph->involuntary_csw = sat_sub(iv, t->pbase.ivcsw);
 }
 
-static void phase_open(struct telemetry *t, uint32_t epoch, uint64_t now)
+static struct tm_phase *phase_new(struct telemetry *t, uint32_t epoch)
 {
 	t->cur_epoch = epoch;
 	if (t->nphases >= TM_MAX_PHASES)
-		return;		/* the last slot keeps absorbing */
+		return NULL;	/* the last slot keeps absorbing */
 	struct tm_phase *ph = &t->phases[t->nphases++];
 	memset(ph, 0, sizeof(*ph));
 	ph->epoch = epoch;
-	ph->max_gap_cpu = (uint16_t)t->cpu;
+	ph->max_gap_cpu = (uint16_t)(t->cpu < 0 ? 0 : t->cpu);
 	ph->wake.cap = TM_MAX_PHASE_SAMPLES;
-	bit_set(ph->cpus_used, t->cpu);	/* the boundary CPU */
+	return ph;
+}
+
+/* Open the slice of epoch at time now; its wall time starts at from
+ * (the step's start, or now for a worker born inside it). */
+static void phase_open(struct telemetry *t, uint32_t epoch, uint64_t from, uint64_t now)
+{
+	struct tm_phase *ph = phase_new(t, epoch);
+	if (ph) {
+		ph->observed = true;
+		bit_set(ph->cpus_used, t->cpu);	/* the boundary CPU */
+	}
 	phase_baseline(t, now);
+	t->pbase.start_ns = from;
+}
+
+static void phase_gap(struct tm_phase *ph, uint64_t gap, uint64_t at, int cpu)
+{
+	if (ph && gap > ph->max_gap_ns) {
+		ph->max_gap_ns = gap;
+		ph->max_gap_at_ns = at;
+		ph->max_gap_cpu = (uint16_t)(cpu < 0 ? 0 : cpu);
+	}
+}
+
+static uint64_t epoch_start(const struct telemetry *t, uint32_t e, uint64_t lo, uint64_t hi)
+{
+	uint64_t b = e < t->clock->nslots ? t->clock->start_ns[e] : hi;
+	return b < lo ? lo : b > hi ? hi : b;
+}
+
+/* The step clock moved from cur_epoch to e between the last checkpoint
+ * (last) and now, with `blocked` ns of voluntary blocking in between.
+ * Each step's slice is cut from its time window: the open slice ends
+ * where the next step began, every step the worker never ran in gets a
+ * slice of its own (no work, the whole window a gap, observed false),
+ * and the new slice starts where its step began.  Where the blocking
+ * fell is unknown, so each piece's gap is its length less all of it: a
+ * lower bound, exact for a worker that was frozen or starved. */
+static void phase_advance(struct telemetry *t, uint32_t e, uint64_t last, uint64_t now, uint64_t blocked)
+{
+	uint64_t from = last;
+	struct tm_phase *ph = open_phase(t);
+	for (uint32_t k = t->cur_epoch + 1; k <= e && k > t->cur_epoch; k++) {
+		uint64_t b = epoch_start(t, k, from, now);
+		if (ph) {
+			phase_gap(ph, sat_sub(b - from, blocked), b - t->start_ns, t->cpu);
+			phase_close(t, b);
+		}
+		from = b;
+		if (k == e)
+			break;
+		uint64_t next = epoch_start(t, k + 1, from, now);
+		ph = phase_new(t, k);
+		if (ph) {
+			ph->wall_ns = next - from;
+			phase_gap(ph, sat_sub(next - from, blocked), next - t->start_ns, t->cpu);
+		}
+		from = next;
+		ph = NULL;	/* closed already: its totals are zero */
+	}
+	if (e < t->cur_epoch) {	/* never happens; keep the slices sane */
+		if (ph)
+			phase_close(t, now);
+		from = now;
+	}
+	phase_open(t, e, from, now);
+	phase_gap(open_phase(t), sat_sub(now - from, blocked), now - t->start_ns, t->cpu);
+}
+
+/* ---- step clock (executor side) ------------------------------------------ */
+
+struct phase_clock *phase_clock_new(uint32_t max_epoch, size_t *bytes)
+{
+	size_t n = sizeof(struct phase_clock) + ((size_t)max_epoch + 1) * sizeof(uint64_t);
+	struct phase_clock *c = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (c == MAP_FAILED)
+		return NULL;
+	c->nslots = max_epoch + 1;
+	c->start_ns[0] = tm_now_ns();
+	*bytes = n;
+	return c;
+}
+
+void phase_clock_set(struct phase_clock *c, uint32_t epoch, uint64_t now_ns)
+{
+	if (epoch < c->nslots)
+		c->start_ns[epoch] = now_ns;
+	__atomic_store_n(&c->epoch, epoch, __ATOMIC_RELEASE);
 }
 
 /* ---- lifecycle ------------------------------------------------------------- */
 
-void tm_start(struct telemetry *t, const volatile uint32_t *phase_word, bool track_numa)
+/* The cheapest of a few checkpoint reads (clock + CPU): the minimum is
+ * what a read costs when nothing preempts it.  Where the clock is a
+ * vDSO read this is tens of ns and the spacing stays at its floor;
+ * under QEMU TCG a read is microseconds and the spacing grows. */
+uint64_t tm_spacing_ns(void)
+{
+	static uint64_t cached;
+	uint64_t v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+	if (v)
+		return v;
+	uint64_t best = UINT64_MAX;
+	for (int i = 0; i < 32; i++) {
+		uint64_t a = tm_now_ns();
+		(void)cur_cpu();
+		uint64_t b = tm_now_ns();
+		if (b - a < best)
+			best = b - a;
+	}
+	v = best * TM_COST_FACTOR;
+	if (v < TM_CHECKPOINT_NS)
+		v = TM_CHECKPOINT_NS;
+	if (v > TM_MAX_SPACING_NS)
+		v = TM_MAX_SPACING_NS;
+	__atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+	return v;
+}
+
+static uint32_t clock_epoch(const struct telemetry *t)
+{
+	return t->clock ? __atomic_load_n(&t->clock->epoch, __ATOMIC_ACQUIRE) : t->cur_epoch;
+}
+
+void tm_start(struct telemetry *t, const struct phase_clock *clock, bool track_numa)
 {
 	memset(t, 0, sizeof(*t));
 	t->tid = (int)syscall(SYS_gettid);
@@ -250,7 +373,8 @@ void tm_start(struct telemetry *t, const volatile uint32_t *phase_word, bool tra
 	if (!t->wake.rng)
 		t->wake.rng = GOLDEN_RATIO_64;
 	t->track_numa = track_numa;
-	t->phase_word = phase_word;
+	t->clock = clock;
+	t->spacing_ns = tm_spacing_ns();
 	t->vmstat_migrated_start = read_vmstat_migrated();
 	uint64_t delay = 0, cnt = 0;
 	if (read_schedstat(t->tid, &delay, &cnt)) {
@@ -263,42 +387,50 @@ void tm_start(struct telemetry *t, const volatile uint32_t *phase_word, bool tra
 	t->max_gap_cpu = t->cpu;
 	t->cpu_start_ns = thread_cpu_ns();
 	t->start_ns = t->last_ns = tm_now_ns();
-	if (phase_word)
-		phase_open(t, *phase_word, t->start_ns);
+	if (clock)
+		phase_open(t, clock_epoch(t), t->start_ns, t->start_ns);
 	t->stride = TM_CHECKPOINT;
 	t->next_checkpoint = TM_CHECKPOINT;
 }
 
-/* The gap since the last checkpoint, less reported voluntary blocking. */
+/* The whole run's gap since the last checkpoint, less reported voluntary
+ * blocking; the step slices get theirs from phase_step. */
 static uint64_t gap_update(struct telemetry *t, uint64_t now)
 {
 	uint64_t gap = sat_sub(sat_sub(now, t->last_ns), t->blocked_ns);
-	t->blocked_ns = 0;
 	t->last_ns = now;
 	if (gap > t->max_gap_ns) {
 		t->max_gap_ns = gap;
 		t->max_gap_at_ns = now - t->start_ns;
 		t->max_gap_cpu = t->cpu;
 	}
-	struct tm_phase *ph = open_phase(t);
-	if (ph && gap > ph->max_gap_ns) {
-		ph->max_gap_ns = gap;
-		ph->max_gap_at_ns = now - t->start_ns;
-		ph->max_gap_cpu = (uint16_t)t->cpu;
-	}
 	return gap;
+}
+
+/* The step slices' side of a checkpoint at now (last: the previous one). */
+static void phase_step(struct telemetry *t, uint64_t last, uint64_t now, uint64_t gap)
+{
+	uint32_t e = clock_epoch(t);
+	if (t->clock && e != t->cur_epoch)
+		phase_advance(t, e, last, now, t->blocked_ns);
+	else
+		phase_gap(open_phase(t), gap, now - t->start_ns, t->cpu);
+	t->blocked_ns = 0;
 }
 
 void tm_checkpoint(struct telemetry *t)
 {
-	uint64_t now = tm_now_ns();
+	uint64_t now = tm_now_ns(), last = t->last_ns;
 	int cpu = cur_cpu();
 	uint64_t gap = gap_update(t, now);
-	if (gap < TM_CHECKPOINT_NS / 2 && t->stride < TM_MAX_STRIDE)
+	if (gap < t->spacing_ns / 2 && t->stride < TM_MAX_STRIDE)
 		t->stride *= 2;
-	else if (gap > 4 * TM_CHECKPOINT_NS && t->stride > TM_CHECKPOINT)
+	else if (gap > 4 * t->spacing_ns && t->stride > TM_CHECKPOINT)
 		t->stride /= 2;
 	t->next_checkpoint = t->work_units + t->stride;
+	/* On a phase change the CPU seen now belongs to the new phase (its
+	 * step's cpuset may just have moved the worker), not the old one:
+	 * phase_open seeds the new slice with it. */
 	bool moved = cpu != t->cpu;
 	if (moved) {
 		if (t->nmigrations < TM_MAX_MIGRATIONS) {
@@ -313,14 +445,7 @@ void tm_checkpoint(struct telemetry *t)
 		bit_set(t->cpus_used, cpu);
 		t->cpu = cpu;
 	}
-	/* On a phase change the CPU seen now belongs to the new phase (its
-	 * step's cpuset may just have moved the worker), not the old one:
-	 * phase_open seeds the new slice with it. */
-	uint32_t e = t->phase_word ? *t->phase_word : t->cur_epoch;
-	if (e != t->cur_epoch) {
-		phase_close(t, now);
-		phase_open(t, e, now);
-	}
+	phase_step(t, last, now, gap);
 	struct tm_phase *ph = open_phase(t);
 	if (ph) {
 		ph->migrations += moved;
@@ -346,9 +471,9 @@ void tm_finish(struct telemetry *t)
 {
 	if (t->finished)
 		return;
-	uint64_t now = tm_now_ns();
+	uint64_t now = tm_now_ns(), last = t->last_ns;
 	uint64_t cpu = thread_cpu_ns();
-	gap_update(t, now);
+	phase_step(t, last, now, gap_update(t, now));
 	t->wall_ns = sat_sub(now, t->start_ns);
 	t->cpu_ns = sat_sub(cpu, t->cpu_start_ns);
 	uint64_t delay, cnt;
@@ -402,17 +527,17 @@ static void samples_json(struct jw *j, const char *key, const struct tm_reservoi
 
 void tm_report_json(const struct telemetry *t, struct jw *j)
 {
-	jw_kuint(j, "work_units", t->work_units);
-	jw_kuint(j, "iterations", t->iterations);
-	jw_kuint(j, "wall_ns", t->wall_ns);
-	jw_kuint(j, "cpu_ns", t->cpu_ns);
-	jw_kuint(j, "off_cpu_ns", sat_sub(t->wall_ns, t->cpu_ns));
-	jw_kuint(j, "max_gap_ns", t->max_gap_ns);
-	jw_kuint(j, "max_gap_at_ns", t->max_gap_at_ns);
-	jw_kint(j, "max_gap_cpu", t->max_gap_cpu);
-	cpus_json(j, "cpus_used", t->cpus_used);
-	jw_kuint(j, "migration_count", t->migration_count);
-	jw_key(j, "migrations");
+	jw_kuint(j, RK(WORK_UNITS), t->work_units);
+	jw_kuint(j, RK(ITERATIONS), t->iterations);
+	jw_kuint(j, RK(WALL_NS), t->wall_ns);
+	jw_kuint(j, RK(CPU_NS), t->cpu_ns);
+	jw_kuint(j, RK(OFF_CPU_NS), sat_sub(t->wall_ns, t->cpu_ns));
+	jw_kuint(j, RK(MAX_GAP_NS), t->max_gap_ns);
+	jw_kuint(j, RK(MAX_GAP_AT_NS), t->max_gap_at_ns);
+	jw_kint(j, RK(MAX_GAP_CPU), t->max_gap_cpu);
+	cpus_json(j, RK(CPUS_USED), t->cpus_used);
+	jw_kuint(j, RK(MIGRATION_COUNT), t->migration_count);
+	jw_key(j, RK(MIGRATION_EVENTS));
 	jw_arr(j);
 	for (uint32_t i = 0; t->migrations && i < t->nmigrations; i++) {
 		jw_arr(j);
@@ -422,15 +547,15 @@ void tm_report_json(const struct telemetry *t, struct jw *j)
 		jw_end_arr(j);
 	}
 	jw_end_arr(j);
-	samples_json(j, "wake_samples_ns", &t->wake);
-	jw_kuint(j, "wake_sample_total", t->wake.total);
-	jw_kuint(j, "wake_sample_cap", TM_MAX_WAKE_SAMPLES);
-	jw_kuint(j, "voluntary_csw", t->voluntary_csw);
-	jw_kuint(j, "involuntary_csw", t->involuntary_csw);
-	jw_kuint(j, "run_delay_ns", t->run_delay_ns);
-	jw_kuint(j, "run_count", t->run_count);
+	samples_json(j, RK(WAKE_SAMPLES_NS), &t->wake);
+	jw_kuint(j, RK(WAKE_SAMPLE_TOTAL), t->wake.total);
+	jw_kuint(j, RK(WAKE_SAMPLE_CAP), TM_MAX_WAKE_SAMPLES);
+	jw_kuint(j, RK(VOLUNTARY_CSW), t->voluntary_csw);
+	jw_kuint(j, RK(INVOLUNTARY_CSW), t->involuntary_csw);
+	jw_kuint(j, RK(RUN_DELAY_NS), t->run_delay_ns);
+	jw_kuint(j, RK(RUN_COUNT), t->run_count);
 	if (t->track_numa) {
-		jw_key(j, "numa_pages");
+		jw_key(j, RK(NUMA_PAGES));
 		jw_obj(j);
 		for (int n = 0; n < TM_MAX_NODES; n++) {
 			if (!t->numa_pages[n])
@@ -441,29 +566,31 @@ void tm_report_json(const struct telemetry *t, struct jw *j)
 		}
 		jw_end_obj(j);
 	}
-	jw_kuint(j, "vmstat_numa_pages_migrated", t->vmstat_migrated);
-	jw_kuint(j, "forks", t->forks);
-	jw_key(j, "phases");
+	jw_kuint(j, RK(VMSTAT_NUMA_PAGES_MIGRATED), t->vmstat_migrated);
+	jw_kuint(j, RK(FORKS), t->forks);
+	jw_kuint(j, RK(GAP_RESOLUTION_NS), t->spacing_ns);
+	jw_key(j, RK(PHASES));
 	jw_arr(j);
 	for (uint32_t i = 0; i < t->nphases; i++) {
 		const struct tm_phase *ph = &t->phases[i];
 		jw_obj(j);
-		jw_kuint(j, "epoch", ph->epoch);
-		jw_kuint(j, "wall_ns", ph->wall_ns);
-		jw_kuint(j, "cpu_ns", ph->cpu_ns);
-		jw_kuint(j, "off_cpu_ns", sat_sub(ph->wall_ns, ph->cpu_ns));
-		jw_kuint(j, "iterations", ph->iterations);
-		jw_kuint(j, "work_units", ph->work_units);
-		jw_kuint(j, "migrations", ph->migrations);
-		jw_kuint(j, "max_gap_ns", ph->max_gap_ns);
-		jw_kuint(j, "max_gap_at_ns", ph->max_gap_at_ns);
-		jw_kint(j, "max_gap_cpu", ph->max_gap_cpu);
-		jw_kuint(j, "run_delay_ns", ph->run_delay_ns);
-		jw_kuint(j, "voluntary_csw", ph->voluntary_csw);
-		jw_kuint(j, "involuntary_csw", ph->involuntary_csw);
-		cpus_json(j, "cpus_used", ph->cpus_used);
-		samples_json(j, "wake_samples_ns", &ph->wake);
-		jw_kuint(j, "wake_sample_total", ph->wake.total);
+		jw_kuint(j, RK(EPOCH), ph->epoch);
+		jw_kbool(j, RK(OBSERVED), ph->observed);
+		jw_kuint(j, RK(WALL_NS), ph->wall_ns);
+		jw_kuint(j, RK(CPU_NS), ph->cpu_ns);
+		jw_kuint(j, RK(OFF_CPU_NS), sat_sub(ph->wall_ns, ph->cpu_ns));
+		jw_kuint(j, RK(ITERATIONS), ph->iterations);
+		jw_kuint(j, RK(WORK_UNITS), ph->work_units);
+		jw_kuint(j, RK(MIGRATION_COUNT), ph->migrations);
+		jw_kuint(j, RK(MAX_GAP_NS), ph->max_gap_ns);
+		jw_kuint(j, RK(MAX_GAP_AT_NS), ph->max_gap_at_ns);
+		jw_kint(j, RK(MAX_GAP_CPU), ph->max_gap_cpu);
+		jw_kuint(j, RK(RUN_DELAY_NS), ph->run_delay_ns);
+		jw_kuint(j, RK(VOLUNTARY_CSW), ph->voluntary_csw);
+		jw_kuint(j, RK(INVOLUNTARY_CSW), ph->involuntary_csw);
+		cpus_json(j, RK(CPUS_USED), ph->cpus_used);
+		samples_json(j, RK(WAKE_SAMPLES_NS), &ph->wake);
+		jw_kuint(j, RK(WAKE_SAMPLE_TOTAL), ph->wake.total);
 		jw_end_obj(j);
 	}
 	jw_end_arr(j);

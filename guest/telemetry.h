@@ -7,19 +7,28 @@
  * TM_CHECKPOINT and doubles while checkpoints come less than
  * TM_CHECKPOINT_NS/2 apart (halves when more than 4x apart), so a
  * checkpoint costs the same small fraction of the loop whatever the
- * speed of a work unit or of the clock (a syscall under some VMs); gap
- * resolution stays ~0.1 ms, far below the ms thresholds checked.  Wake latencies go to a capped reservoir (Algorithm R).
+ * speed of a work unit.  The spacing itself comes from the measured cost
+ * of a checkpoint's clock and CPU reads (tm_spacing_ns): 100 us where a
+ * clock read costs nanoseconds, up to TM_MAX_SPACING_NS where the clock
+ * is emulated (QEMU TCG), so telemetry stays near 1% of the loop; the
+ * report states the spacing as gap_resolution_ns.  Per-step slices are
+ * cut from the executor's step windows (struct phase_clock), so a worker
+ * that never ran in a step still has that step's slice.  Wake latencies
+ * go to a capped reservoir (Algorithm R).
  * At the end the worker serialises itself as a JSON WorkerReport. */
 #ifndef KTSTR_TELEMETRY_H
 #define KTSTR_TELEMETRY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct jw;
 
 #define TM_CHECKPOINT 1024		/* work units between checkpoints, at first */
-#define TM_CHECKPOINT_NS 100000ull	/* the stride adapts towards this spacing */
+#define TM_CHECKPOINT_NS 100000ull	/* least spacing the stride adapts towards */
+#define TM_MAX_SPACING_NS 2000000ull	/* most: gaps stay resolved well below 10 ms */
+#define TM_COST_FACTOR 100		/* spacing >= this many checkpoint costs */
 #define TM_MAX_STRIDE (1ull << 22)	/* most work units between checkpoints */
 #define TM_MAX_WAKE_SAMPLES 100000	/* whole-run reservoir cap */
 #define TM_MAX_PHASE_SAMPLES 8192	/* per phase-slice reservoir cap */
@@ -27,6 +36,21 @@ struct jw;
 #define TM_MAX_PHASES 64
 #define TM_MAX_CPUS 256
 #define TM_MAX_NODES 64			/* numa_pages per node */
+
+/* The executor's step clock, in MAP_SHARED memory every worker reads:
+ * epoch is the step now running (0: backdrop before step 1, k: step k);
+ * start_ns[k] (CLOCK_MONOTONIC) is when epoch k began, written before
+ * epoch moves to k. */
+struct phase_clock {
+	volatile uint32_t epoch;
+	uint32_t nslots;		/* entries of start_ns */
+	volatile uint64_t start_ns[];
+};
+
+/* A clock for epochs 0..max_epoch in fresh MAP_SHARED memory (NULL on
+ * failure), its size, and the executor's step change. */
+struct phase_clock *phase_clock_new(uint32_t max_epoch, size_t *bytes);
+void phase_clock_set(struct phase_clock *c, uint32_t epoch, uint64_t now_ns);
 
 struct tm_migration {
 	uint64_t at_ns;			/* since the worker started */
@@ -50,6 +74,7 @@ struct tm_phase {
 	uint64_t run_delay_ns, voluntary_csw, involuntary_csw;
 	uint64_t cpus_used[TM_MAX_CPUS / 64];
 	struct tm_reservoir wake;
+	bool observed;			/* a checkpoint ran in it (else cut from the window) */
 };
 
 struct telemetry {
@@ -73,7 +98,7 @@ struct telemetry {
 	uint64_t vmstat_migrated_start, vmstat_migrated;
 	bool track_numa;		/* mem policy set: report page placement */
 	/* phases */
-	const volatile uint32_t *phase_word;	/* NULL: no phase tracking */
+	const struct phase_clock *clock;	/* NULL: no phase tracking */
 	struct tm_phase phases[TM_MAX_PHASES];
 	uint32_t nphases;
 	/* extra counters some work types fill */
@@ -84,6 +109,7 @@ struct telemetry {
 	uint32_t cur_epoch;		/* phase word value of the open phase */
 	uint64_t blocked_ns;		/* voluntary blocking since the last checkpoint */
 	uint64_t stride;		/* work units between checkpoints */
+	uint64_t spacing_ns;		/* checkpoint spacing aimed at */
 	struct {			/* open phase's baselines */
 		uint64_t start_ns, cpu_ns, iterations, work_units;
 		uint64_t run_delay, vcsw, ivcsw;
@@ -92,8 +118,11 @@ struct telemetry {
 	bool numa_read;			/* numa_maps was readable */
 };
 
-/* Call once in the worker after the start barrier. phase_word may be NULL. */
-void tm_start(struct telemetry *t, const volatile uint32_t *phase_word, bool track_numa);
+/* Call once in the worker after the start barrier.  clock may be NULL. */
+void tm_start(struct telemetry *t, const struct phase_clock *clock, bool track_numa);
+/* Checkpoint spacing for this process, from the measured cost of a
+ * clock and CPU read (measured once, then cached). */
+uint64_t tm_spacing_ns(void);
 void tm_checkpoint(struct telemetry *t);
 
 /* Add work units; takes a checkpoint every TM_CHECKPOINT units. */
@@ -110,7 +139,7 @@ static inline void tm_work(struct telemetry *t, uint64_t units)
 static inline void tm_iter(struct telemetry *t)
 {
 	/* An iteration that ends after the change counts in the new phase. */
-	if (t->phase_word && __builtin_expect(*t->phase_word != t->cur_epoch, 0))
+	if (t->clock && __builtin_expect(t->clock->epoch != t->cur_epoch, 0))
 		tm_checkpoint(t);
 	t->iterations++;
 }

@@ -5,32 +5,34 @@
  * same rows; docs/thresholds.md records how the defaults were measured. */
 #include "vocab.h"
 
-#define M(unit, hb, agg) (&(const struct metric_info){unit, hb, agg})
+#define M(unit, hb, agg) (&(const struct metric_info){unit, hb, agg, NULL})
+#define MS(unit, hb, agg, col) (&(const struct metric_info){unit, hb, agg, col})
 
 const struct ty ty_metric = {
 	.kind = TY_VARIANT, .id = "metric",
 	.doc = "A metric computed from the worker reports of a scope (the whole scenario, a cgroup, a step).",
 	.alts = (const struct ty_alt[]){
-		{"workers", NULL, 0, "workers that reported", 0, M("", true, AGG_COUNT)},
-		{"num_cpus", NULL, 0, "distinct CPUs used", 0, M("", true, AGG_COUNT)},
-		{"total_work_units", NULL, 0, "sum of work units", 0, M("", true, AGG_SUM)},
+		{"workers", NULL, 0, "workers that reported", 0, MS("", true, AGG_COUNT, "workers")},
+		{"num_cpus", NULL, 0, "distinct CPUs used", 0, MS("", true, AGG_COUNT, "cpus")},
+		{"total_work_units", NULL, 0, "sum of work units", 0, MS("", true, AGG_SUM, "work_units")},
 		{"min_work_units", NULL, 0, "fewest work units of any worker", 0, M("", true, AGG_MIN)},
 		{"total_iterations", NULL, 0, "sum of outer-loop iterations", 0, M("", true, AGG_SUM)},
 		{"iterations_per_worker", NULL, 0, "total_iterations / workers", 0, M("", true, AGG_MEAN)},
-		{"max_gap_ms", NULL, 0, "longest time a worker went without running", 0, M("ms", false, AGG_MAX)},
-		{"avg_off_cpu_pct", NULL, 0, "mean off-CPU share of wall time", 0, M("%", false, AGG_MEAN)},
+		{"max_gap_ms", NULL, 0, "longest time a worker went without running", 0, MS("ms", false, AGG_MAX, "maxgap_ms")},
+		{"avg_off_cpu_pct", NULL, 0, "mean off-CPU share of wall time", 0, MS("%", false, AGG_MEAN, "off%")},
 		{"max_off_cpu_pct", NULL, 0, "largest off-CPU share", 0, M("%", false, AGG_MAX)},
 		{"min_off_cpu_pct", NULL, 0, "smallest off-CPU share", 0, M("%", false, AGG_MIN)},
-		{"spread_pct", NULL, 0, "max - min off-CPU share, in percentage points", 0, M("pp", false, AGG_POOLED)},
+		{"spread_pct", NULL, 0, "fairness spread: max - min off-CPU share among identical, non-blocking workers (one spawn), worst spawn; undefined without two such workers", 0, MS("pp", false, AGG_POOLED, "spread")},
+		{"off_cpu_range_pct", NULL, 0, "max - min off-CPU share across every worker of the scope, whatever their work; undefined for one worker", 0, M("pp", false, AGG_POOLED)},
 		{"cpu_time_ms", NULL, 0, "sum of worker CPU time", 0, M("ms", true, AGG_SUM)},
 		{"wall_time_ms", NULL, 0, "longest worker wall time", 0, M("ms", true, AGG_MAX)},
-		{"migrations", NULL, 0, "sum of CPU migrations", 0, M("", false, AGG_SUM)},
-		{"migration_ratio", NULL, 0, "migrations / iterations", 0, M("", false, AGG_POOLED)},
-		{"p50_wake_latency_us", NULL, 0, "median wake latency, pooled", 0, M("us", false, AGG_POOLED)},
-		{"p99_wake_latency_us", NULL, 0, "99th percentile wake latency (nearest rank), pooled", 0, M("us", false, AGG_POOLED)},
-		{"max_wake_latency_us", NULL, 0, "largest wake latency sample", 0, M("us", false, AGG_MAX)},
+		{"migrations", NULL, 0, "sum of CPU migrations", 0, MS("", false, AGG_SUM, "migr")},
+		{"migration_ratio", NULL, 0, "migrations / iterations; undefined without iterations", 0, M("", false, AGG_POOLED)},
+		{"p50_wake_latency_us", NULL, 0, "median wake latency, pooled", 0, MS("us", false, AGG_POOLED, "p50wk_us")},
+		{"p99_wake_latency_us", NULL, 0, "99th percentile wake latency (nearest rank), pooled", 0, MS("us", false, AGG_POOLED, "p99wk_us")},
+		{"max_wake_latency_us", NULL, 0, "largest wake latency sample", 0, M("us", false, AGG_POOLED)},
 		{"wake_latency_cv", NULL, 0, "population CV of pooled wake latencies", 0, M("", false, AGG_POOLED)},
-		{"wake_latency_tail_ratio", NULL, 0, "p99 / median wake latency", 0, M("", false, AGG_POOLED)},
+		{"wake_latency_tail_ratio", NULL, 0, "p99 / median wake latency; undefined for a zero median", 0, M("", false, AGG_POOLED)},
 		{"wake_samples", NULL, 0, "wake latency observations", 0, M("", true, AGG_SUM)},
 		{"mean_run_delay_us", NULL, 0, "mean schedstat run delay per worker", 0, M("us", false, AGG_MEAN)},
 		{"max_run_delay_us", NULL, 0, "largest schedstat run delay", 0, M("us", false, AGG_MAX)},
@@ -46,24 +48,24 @@ const struct ty ty_metric = {
 };
 
 #define THRESH(lo, hi) (&(const struct ty){.kind = TY_NUM, .nmin = (lo), .nmax = (hi), .flags = TYF_OFF})
-#define CK(kind, metric) (&(const struct check_info){kind, metric})
+#define CK(eval, metric) (&(const struct check_info){eval, metric})
 
 /* Defaults: see docs/thresholds.md.  `off` means not checked unless a
  * layer sets it. */
 #define CHECK_FIELDS \
-	{"not_starved", &ty_bool, 0, "true", "every worker did some work", CK(CK_BOOL, "min_work_units")}, \
-	{"isolation", &ty_bool, 0, "true", "workers of a cgroup with a cpuset ran only on its CPUs", CK(CK_BOOL, "num_cpus")}, \
-	{"max_gap_ms", THRESH(0, 1e9), 0, "2000", "no worker went longer without running", CK(CK_MAX, "max_gap_ms")}, \
-	{"max_spread_pct", THRESH(0, 100), 0, "50", "off-CPU share of identical, non-blocking workers (one spawn) differs by at most this many points", CK(CK_MAX, "spread_pct")}, \
-	{"max_throughput_cv", THRESH(0, 1e9), 0, "off", "work rate CV across workers", CK(CK_MAX, "throughput_cv")}, \
-	{"min_work_rate", THRESH(0, 1e18), 0, "off", "every worker's work units per CPU-second", CK(CK_MIN, "min_work_rate")}, \
-	{"max_p99_wake_latency_us", THRESH(0, 1e12), 0, "off", "p99 wake latency", CK(CK_MAX, "p99_wake_latency_us")}, \
-	{"max_wake_latency_cv", THRESH(0, 1e9), 0, "off", "wake latency CV", CK(CK_MAX, "wake_latency_cv")}, \
-	{"min_iteration_rate", THRESH(0, 1e18), 0, "off", "every worker's iterations per second", CK(CK_MIN, "min_iteration_rate")}, \
-	{"max_migration_ratio", THRESH(0, 1e9), 0, "off", "migrations per iteration", CK(CK_MAX, "migration_ratio")}, \
-	{"min_page_locality", THRESH(0, 1), 0, "off", "share of pages on the cpuset's nodes", CK(CK_MIN, "page_locality")}, \
-	{"max_cross_node_migration_ratio", THRESH(0, 1e9), 0, "off", "NUMA page migrations per page", CK(CK_MAX, "cross_node_migration_ratio")}, \
-	{"max_slow_tier_ratio", THRESH(0, 1), 0, "off", "share of pages outside the cpuset's nodes", CK(CK_MAX, "slow_tier_ratio")}
+	{"not_starved", &ty_bool, 0, "true", "every worker did some work", CK(EV_NOT_STARVED, "min_work_units")}, \
+	{"isolation", &ty_bool, 0, "true", "workers of a cgroup with a cpuset ran only on its CPUs", CK(EV_ISOLATION, "num_cpus")}, \
+	{"max_gap_ms", THRESH(0, 1e9), 0, "2000", "no worker went longer without running", CK(EV_AT_MOST, "max_gap_ms")}, \
+	{"max_spread_pct", THRESH(0, 100), 0, "50", "off-CPU share of identical, non-blocking workers (one spawn) differs by at most this many points (the spread_pct metric); not applicable where no spawn has two such workers", CK(EV_AT_MOST, "spread_pct")}, \
+	{"max_throughput_cv", THRESH(0, 1e9), 0, "off", "work rate CV across workers", CK(EV_AT_MOST, "throughput_cv")}, \
+	{"min_work_rate", THRESH(0, 1e18), 0, "off", "every worker's work units per CPU-second", CK(EV_AT_LEAST, "min_work_rate")}, \
+	{"max_p99_wake_latency_us", THRESH(0, 1e12), 0, "off", "p99 wake latency", CK(EV_AT_MOST, "p99_wake_latency_us")}, \
+	{"max_wake_latency_cv", THRESH(0, 1e9), 0, "off", "wake latency CV", CK(EV_AT_MOST, "wake_latency_cv")}, \
+	{"min_iteration_rate", THRESH(0, 1e18), 0, "off", "every worker's iterations per second", CK(EV_AT_LEAST, "min_iteration_rate")}, \
+	{"max_migration_ratio", THRESH(0, 1e9), 0, "off", "migrations per iteration", CK(EV_AT_MOST, "migration_ratio")}, \
+	{"min_page_locality", THRESH(0, 1), 0, "off", "share of pages on the cpuset's nodes", CK(EV_AT_LEAST, "page_locality")}, \
+	{"max_cross_node_migration_ratio", THRESH(0, 1e9), 0, "off", "NUMA page migrations per page", CK(EV_AT_MOST, "cross_node_migration_ratio")}, \
+	{"max_slow_tier_ratio", THRESH(0, 1), 0, "off", "share of pages outside the cpuset's nodes", CK(EV_AT_MOST, "slow_tier_ratio")}
 
 const struct ty ty_checks = {
 	.kind = TY_STRUCT, .id = "checks",

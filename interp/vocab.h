@@ -50,19 +50,34 @@ struct worktype_info {
 	const char *gs_params[4];	/* params added into the group size */
 };
 
-/* Checks: ty_field.ext of each ty_checks field. */
-enum check_kind { CK_BOOL, CK_MAX, CK_MIN };
+/* Checks: ty_field.ext of each ty_checks field.  The row names the
+ * checker's evaluator; a new check needs a new evaluator or an existing
+ * one, never a guess (the checker's table is indexed by this enum and a
+ * unit test finds every row's evaluator there). */
+enum check_eval {
+	EV_NOT_STARVED,		/* switch: every worker in scope did work */
+	EV_ISOLATION,		/* switch: workers ran only on their cgroup's cpuset */
+	EV_AT_MOST,		/* threshold: metric <= value */
+	EV_AT_LEAST,		/* threshold: metric >= value */
+	EV__COUNT
+};
 struct check_info {
-	enum check_kind kind;
-	const char *metric;	/* metric compared (CK_MAX/CK_MIN) */
+	enum check_eval eval;
+	const char *metric;	/* metric compared (thresholds), or evidence (switches) */
 };
 
-/* Metrics: ty_alt.ext of each ty_metric alternative. */
+/* Metrics: ty_alt.ext of each ty_metric alternative.  agg says how the
+ * per-worker values combine over a scope (src/metrics.c applies it);
+ * AGG_POOLED and AGG_COUNT metrics are computed over the scope as a
+ * whole.  higher_better is the direction compare judges a change by;
+ * column, when set, makes it a column of the per-cgroup summary table
+ * (the result's "cgroups", the text report, compare). */
 enum metric_agg { AGG_SUM, AGG_MAX, AGG_MIN, AGG_MEAN, AGG_POOLED, AGG_COUNT };
 struct metric_info {
 	const char *unit;
 	bool higher_better;
-	enum metric_agg agg;	/* how worker values combine over a scope */
+	enum metric_agg agg;
+	const char *column;
 };
 
 /* Worker group size of a work type given its params node (may be NULL).

@@ -3,19 +3,19 @@
  * values, the delta, and whether the difference is beyond run-to-run
  * noise.  With sets, noise is the larger of the two sides' standard
  * deviations and a difference counts when it exceeds twice that; with
- * single runs, noise is unknown and said so. */
+ * single runs, noise is unknown and said so.  The metrics are the
+ * catalogue's summary columns; each row's direction (higher_better)
+ * says whether a change beyond noise is better or worse. */
 #include "builtin.h"
 #include "result.h"
 #include "resultio.h"
+#include "vocab.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char *const stats[] = {"workers", "num_cpus", "total_work_units", "spread_pct",
-				    "max_gap_ms", "p50_wake_latency_us", "p99_wake_latency_us",
-				    "migrations", "avg_off_cpu_pct"};
 
 struct side {
 	double mean, sd;
@@ -82,8 +82,11 @@ int cmd_compare(int argc, char **argv)
 	const cJSON *c;
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(a[0], "cgroups")) {
 		const char *cg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "name"));
-		for (size_t k = 0; k < sizeof(stats) / sizeof(stats[0]); k++) {
-			struct side sa = gather(a, na, cg, stats[k]), sb = gather(b, nb, cg, stats[k]);
+		for (const struct ty_alt *m = ty_metric.alts; m->name; m++) {
+			const struct metric_info *mi = m->ext;
+			if (!mi->column)
+				continue;
+			struct side sa = gather(a, na, cg, m->name), sb = gather(b, nb, cg, m->name);
 			if (!sa.n && !sb.n)
 				continue;
 			char delta[32] = "-", note[64] = "";
@@ -96,11 +99,12 @@ int cmd_compare(int argc, char **argv)
 				if (isnan(sa.sd) && isnan(sb.sd))
 					snprintf(note, sizeof(note), "single runs: noise unknown");
 				else if (fabs(sb.mean - sa.mean) > 2 * noise)
-					snprintf(note, sizeof(note), "beyond noise (2 x sd %.3g)", noise);
+					snprintf(note, sizeof(note), "%s, beyond noise (2 x sd %.3g)",
+						 (sb.mean > sa.mean) == mi->higher_better ? "better" : "worse", noise);
 				else
 					snprintf(note, sizeof(note), "within noise (sd %.3g)", noise);
 			}
-			printf("%-16s %-22s %14.4g %14.4g %10s  %s\n", *cg ? cg : "(host)", stats[k], sa.mean,
+			printf("%-16s %-22s %14.4g %14.4g %10s  %s\n", *cg ? cg : "(host)", m->name, sa.mean,
 			       sb.mean, delta, note);
 		}
 	}

@@ -1,5 +1,6 @@
 /* checker: evaluates the program's checks and claims over the records. */
 #include "checker.h"
+#include "report.h"
 #include "topology.h"
 #include "util.h"
 #include "vocab.h"
@@ -14,7 +15,7 @@ struct ctx {
 	const cJSON *records;
 	const cJSON **workers;
 	size_t nworkers;
-	const char *cgroups[256];
+	const char **cgroups;
 	size_t ncgroups;
 	int nsteps;
 	struct check_output *out;
@@ -44,15 +45,46 @@ static struct claim_result *add(struct ctx *c)
 	return r;
 }
 
-static void finish(struct ctx *c, struct claim_result *r)
+static const char *const status_names[] = {[CS_HELD] = "held", [CS_FAILED] = "failed", [CS_NA] = "n/a"};
+
+const char *claim_status_name(enum claim_status s)
 {
-	if (!r->passed)
+	return status_names[s];
+}
+
+enum claim_status claim_status_of(const cJSON *claim)
+{
+	const char *s = jstr(claim, "status");
+	for (int i = 0; s && i < 3; i++)
+		if (!strcmp(s, status_names[i]))
+			return (enum claim_status)i;
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(claim, "passed")) ? CS_HELD : CS_FAILED;
+}
+
+/* The unit a metric is measured in, for the actual value's text. */
+static const char *unit_of(const char *metric)
+{
+	const struct ty_alt *a = metric ? ty_alt(&ty_metric, metric) : NULL;
+	const struct metric_info *mi = a ? a->ext : NULL;
+	return mi && mi->unit ? mi->unit : "";
+}
+
+/* `passed` is what the evaluator decided; status refines it: n/a only
+ * when the evaluator said so. */
+static void finish(struct ctx *c, struct claim_result *r, const char *metric)
+{
+	if (r->status != CS_NA)
+		r->status = r->passed ? CS_HELD : CS_FAILED;
+	else
+		r->passed = false;
+	if (r->status == CS_FAILED)
 		c->out->failed++;
 	if (!r->actual_text[0]) {
+		const char *u = unit_of(metric);
 		if (isnan(r->actual))
 			snprintf(r->actual_text, sizeof(r->actual_text), "undefined (no data)");
 		else
-			snprintf(r->actual_text, sizeof(r->actual_text), "%.6g", r->actual);
+			snprintf(r->actual_text, sizeof(r->actual_text), "%.6g%s%s", r->actual, *u ? " " : "", u);
 	}
 }
 
@@ -73,21 +105,12 @@ static void scope_text(char *out, size_t n, const struct scope *s)
 		snprintf(out, n, "scenario");
 }
 
-/* Work types whose workers sleep or wait by design: their off-CPU share
- * is the workload, not the scheduler (vocabulary flag WT_BLOCKING). */
-static bool blocking_work(const char *name)
-{
-	const struct ty_alt *a = name ? ty_alt(&ty_work, name) : NULL;
-	const struct worktype_info *wi = a ? a->ext : NULL;
-	return wi && (wi->flags & WT_BLOCKING);
-}
-
 /* The phase slice of report rep for step (NULL when it did not run then). */
 static const cJSON *phase_of(const cJSON *rep, int step)
 {
 	const cJSON *ph;
-	cJSON_ArrayForEach(ph, cJSON_GetObjectItemCaseSensitive(rep, "phases"))
-		if ((int)jnum(ph, "epoch", -1) == step)
+	cJSON_ArrayForEach(ph, cJSON_GetObjectItemCaseSensitive(rep, RK(PHASES)))
+		if ((int)jnum(ph, RK(EPOCH), -1) == step)
 			return ph;
 	return NULL;
 }
@@ -99,7 +122,7 @@ static size_t select_workers(struct ctx *c, const struct scope *s, struct wview 
 	size_t n = 0;
 	for (size_t i = 0; i < c->nworkers; i++) {
 		const cJSON *rep = c->workers[i];
-		const char *cg = jstr(rep, "cgroup");
+		const char *cg = jstr(rep, RK(CGROUP));
 		if (s->cgroup && (!cg || strcmp(cg, s->cgroup)))
 			continue;
 		const cJSON *ph = NULL;
@@ -116,24 +139,29 @@ static size_t select_workers(struct ctx *c, const struct scope *s, struct wview 
 
 /* ---- checks -------------------------------------------------------------------- */
 
-static void check_starved(struct ctx *c, const struct scope *s, struct claim_result *r)
+static void check_starved(struct ctx *c, const struct scope *s, const struct check_info *ci,
+			  double limit, struct claim_result *r)
 {
+	(void)ci, (void)limit;
 	struct wview *w;
 	size_t n = select_workers(c, s, &w), starved = 0;
 	char who[200] = "";
 	for (size_t i = 0; i < n; i++) {
-		bool sentinel = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(w[i].rep, "sentinel"));
-		if (rep_num(&w[i], "work_units") > 0 && !sentinel)
+		bool sentinel = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(w[i].rep, RK(SENTINEL)));
+		if (rep_num(&w[i], RK_WORK_UNITS) > 0 && !sentinel)
 			continue;
 		if (!starved++)
-			snprintf(who, sizeof(who), "pid %d%s", (int)jnum(w[i].rep, "pid", 0),
+			snprintf(who, sizeof(who), "pid %d%s", (int)rep_id_num(&w[i], RK_PID),
 				 sentinel ? " never reported" : " did no work");
 	}
 	r->actual = (double)starved;
 	snprintf(r->expected, sizeof(r->expected), "every worker did work");
 	snprintf(r->actual_text, sizeof(r->actual_text), "%zu of %zu starved", starved, n);
-	r->passed = starved == 0;
-	if (starved)
+	/* No worker in scope is not "nobody starved": nothing was judged. */
+	r->passed = n && !starved;
+	if (!n)
+		snprintf(r->detail, sizeof(r->detail), "no workers in scope");
+	else if (starved)
 		snprintf(r->detail, sizeof(r->detail), "%s", who);
 	free(w);
 }
@@ -153,19 +181,24 @@ static void add_set(struct cpuset *out, const char *text)
 			out->bits[i] |= s.bits[i];
 }
 
+static bool is_cpuset_of(const cJSON *rec, const char *cg)
+{
+	const char *rc = jstr(rec, RK(CGROUP));
+	return rec_kind_of(jstr(rec, RK(TYPE))) == RT_CPUSET && rc && !strcmp(rc, cg);
+}
+
 static bool allowed_cpus(struct ctx *c, const char *cg, int step, struct cpuset *out)
 {
 	cpuset_clear(out);
 	bool constrained = false;
 	const cJSON *last_before = NULL, *rec;
 	cJSON_ArrayForEach(rec, c->records) {
-		const char *t = jstr(rec, "type"), *rc = jstr(rec, "cgroup");
-		if (!t || strcmp(t, "cpuset") || !rc || strcmp(rc, cg))
+		if (!is_cpuset_of(rec, cg))
 			continue;
-		const char *eff = jstr(rec, "effective");
+		const char *eff = jstr(rec, RK(EFFECTIVE));
 		if (!eff || !*eff)
 			continue;
-		int rs = (int)jnum(rec, "step", 0);
+		int rs = (int)jnum(rec, RK(STEP), 0);
 		if (rs < step)
 			last_before = rec;
 		if (rs == step || step == WHOLE_RUN) {
@@ -174,18 +207,16 @@ static bool allowed_cpus(struct ctx *c, const char *cg, int step, struct cpuset 
 		}
 	}
 	if (last_before) {
-		add_set(out, jstr(last_before, "effective"));
+		add_set(out, jstr(last_before, RK(EFFECTIVE)));
 		constrained = true;
 	}
 	/* Unconstrained during the phase: nothing to check, even if the next
 	 * step confines it. */
 	if (!constrained || step == WHOLE_RUN)
 		return constrained;
-	cJSON_ArrayForEach(rec, c->records) {
-		const char *t = jstr(rec, "type"), *rc = jstr(rec, "cgroup");
-		if (t && !strcmp(t, "cpuset") && rc && !strcmp(rc, cg) && (int)jnum(rec, "step", 0) == step + 1)
-			add_set(out, jstr(rec, "effective"));
-	}
+	cJSON_ArrayForEach(rec, c->records)
+		if (is_cpuset_of(rec, cg) && (int)jnum(rec, RK(STEP), 0) == step + 1)
+			add_set(out, jstr(rec, RK(EFFECTIVE)));
 	return true;
 }
 
@@ -200,71 +231,60 @@ static bool cpus_within(const cJSON *list, const struct cpuset *allowed, int *ba
 	return true;
 }
 
-static void check_isolation(struct ctx *c, const struct scope *s, struct claim_result *r)
+/* One worker against its cpusets: false with *bad and *ok set on the
+ * first CPU outside.  *judged: some phase of it had a cpuset. */
+static bool worker_isolated(struct ctx *c, const struct scope *s, const struct wview *w,
+			    struct cpuset *ok, int *bad, bool *judged)
 {
-	struct wview *w;
-	size_t n = select_workers(c, s, &w), broke = 0;
-	snprintf(r->expected, sizeof(r->expected), "only the cgroup's cpuset CPUs");
-	for (size_t i = 0; i < n && !broke; i++) {
-		const cJSON *phases = cJSON_GetObjectItemCaseSensitive(w[i].rep, "phases"), *ph;
-		struct cpuset ok;
-		int bad = -1;
-		if (s->step || !cJSON_GetArraySize(phases)) {
-			int step = s->step ? s->step : WHOLE_RUN;
-			if (allowed_cpus(c, w[i].cgroup, step, &ok) &&
-			    !cpus_within(rep_item(&w[i], "cpus_used"), &ok, &bad))
-				broke++;
-		} else {
-			cJSON_ArrayForEach(ph, phases) {
-				int step = (int)jnum(ph, "epoch", 0);
-				if (allowed_cpus(c, w[i].cgroup, step, &ok) &&
-				    !cpus_within(cJSON_GetObjectItemCaseSensitive(ph, "cpus_used"), &ok, &bad)) {
-					broke++;
-					break;
-				}
-			}
-		}
-		if (broke) {
-			char allowed[160];
-			cpuset_format(&ok, allowed, sizeof(allowed));
-			snprintf(r->detail, sizeof(r->detail), "pid %d ran on CPU %d outside %s",
-				 (int)jnum(w[i].rep, "pid", 0), bad, allowed);
-		}
+	const cJSON *phases = cJSON_GetObjectItemCaseSensitive(w->rep, RK(PHASES)), *ph;
+	if (s->step || !cJSON_GetArraySize(phases)) {
+		int step = s->step ? s->step : WHOLE_RUN;
+		if (!allowed_cpus(c, w->cgroup, step, ok))
+			return true;
+		*judged = true;
+		return cpus_within(rep_item(w, RK_CPUS_USED), ok, bad);
 	}
-	r->actual = (double)broke;
-	snprintf(r->actual_text, sizeof(r->actual_text), broke ? "a worker ran outside" : "held");
-	r->passed = broke == 0;
-	free(w);
+	cJSON_ArrayForEach(ph, phases) {
+		if (!allowed_cpus(c, w->cgroup, (int)jnum(ph, RK(EPOCH), 0), ok))
+			continue;
+		*judged = true;
+		if (!cpus_within(cJSON_GetObjectItemCaseSensitive(ph, RK(CPUS_USED)), ok, bad))
+			return false;
+	}
+	return true;
 }
 
-/* Fairness is judged among identical workers: the spread is taken within
- * each spawn (same work type, policy, nice, affinity) and the worst spawn
- * counts.  Comparing a fan-out messenger's off-CPU share with its
- * receivers', or a SCHED_IDLE worker's with a normal one's, measures the
- * scenario's design rather than the scheduler. */
-static double spread_within_spawns(const struct wview *w, size_t n)
+static void check_isolation(struct ctx *c, const struct scope *s, const struct check_info *ci,
+			    double limit, struct claim_result *r)
 {
-	double worst = NAN;
-	for (size_t i = 0; i < n; i++) {
-		double id = rep_num(&w[i], "spawn");
-		bool first = true;
-		for (size_t k = 0; k < i && first; k++)
-			first = rep_num(&w[k], "spawn") != id || strcmp(w[k].cgroup, w[i].cgroup);
-		if (!first)
+	(void)ci, (void)limit;
+	struct wview *w;
+	size_t n = select_workers(c, s, &w), broke = 0;
+	bool judged = false;
+	snprintf(r->expected, sizeof(r->expected), "only the cgroup's cpuset CPUs");
+	for (size_t i = 0; i < n && !broke; i++) {
+		struct cpuset ok;
+		int bad = -1;
+		if (worker_isolated(c, s, &w[i], &ok, &bad, &judged))
 			continue;
-		struct wview *same = xcalloc(n, sizeof(*same));
-		size_t m = 0;
-		for (size_t k = i; k < n; k++)
-			if (rep_num(&w[k], "spawn") == id && !strcmp(w[k].cgroup, w[i].cgroup) &&
-			    !blocking_work(cJSON_GetStringValue(rep_item(&w[k], "work"))))
-				same[m++] = w[k];
-		double v;
-		metric_compute("spread_pct", same, m, &v);
-		if (m >= 2 && !isnan(v) && (isnan(worst) || v > worst))
-			worst = v;
-		free(same);
+		broke++;
+		char allowed[160];
+		cpuset_format(&ok, allowed, sizeof(allowed));
+		snprintf(r->detail, sizeof(r->detail), "pid %d ran on CPU %d outside %s",
+			 (int)rep_id_num(&w[i], RK_PID), bad, allowed);
 	}
-	return isnan(worst) ? 0 : worst;
+	r->actual = (double)broke;
+	r->passed = n && broke == 0;
+	if (!n) {
+		snprintf(r->detail, sizeof(r->detail), "no workers in scope");
+	} else if (!judged) {
+		r->status = CS_NA;
+		snprintf(r->actual_text, sizeof(r->actual_text), "no cpuset");
+		snprintf(r->detail, sizeof(r->detail), "the cgroup had no cpuset while its workers ran");
+	}
+	if (!r->actual_text[0])
+		snprintf(r->actual_text, sizeof(r->actual_text), broke ? "a worker ran outside" : "held");
+	free(w);
 }
 
 static void check_threshold(struct ctx *c, const struct scope *s, const struct check_info *ci,
@@ -273,24 +293,43 @@ static void check_threshold(struct ctx *c, const struct scope *s, const struct c
 	struct wview *w;
 	size_t n = select_workers(c, s, &w);
 	double v;
-	if (!strcmp(ci->metric, "spread_pct"))
-		v = spread_within_spawns(w, n);
-	else
-		metric_compute(ci->metric, w, n, &v);
+	enum metric_state st = metric_eval(ci->metric, w, n, &v);
+	bool max = ci->eval == EV_AT_MOST;
 	r->actual = v;
-	bool max = ci->kind == CK_MAX;
 	snprintf(r->expected, sizeof(r->expected), "%s %.6g", max ? "<=" : ">=", limit);
-	if (isnan(v)) {
-		/* No data is not a pass: the check could not be made. */
-		r->passed = n == 0;
-		snprintf(r->detail, sizeof(r->detail), n ? "%s undefined for these workers" : "no workers in scope",
-			 ci->metric);
-	} else {
+	switch (st) {
+	case MS_OK:
 		r->passed = max ? v <= limit : v >= limit;
 		if (!r->passed)
 			snprintf(r->detail, sizeof(r->detail), "%s = %.6g", ci->metric, v);
+		break;
+	case MS_NOT_APPLICABLE:
+		r->status = CS_NA;
+		snprintf(r->actual_text, sizeof(r->actual_text), "not applicable");
+		snprintf(r->detail, sizeof(r->detail), "%s needs two comparable workers (one spawn, non-blocking work)",
+			 ci->metric);
+		break;
+	default:	/* no data is not a pass: the check could not be made */
+		r->passed = false;
+		snprintf(r->detail, sizeof(r->detail), n ? "%s undefined for these %zu workers" : "no workers in scope",
+			 ci->metric, n);
 	}
 	free(w);
+}
+
+typedef void (*check_evaluator)(struct ctx *c, const struct scope *s, const struct check_info *ci,
+				double limit, struct claim_result *r);
+
+static const check_evaluator evaluators[EV__COUNT] = {
+	[EV_NOT_STARVED] = check_starved,
+	[EV_ISOLATION] = check_isolation,
+	[EV_AT_MOST] = check_threshold,
+	[EV_AT_LEAST] = check_threshold,
+};
+
+bool check_evaluator_exists(enum check_eval e)
+{
+	return (unsigned)e < EV__COUNT && evaluators[e];
 }
 
 /* Effective value of check `name` for a cgroup at step: the most
@@ -337,13 +376,13 @@ static void eval_check(struct ctx *c, const struct ty_field *f, const struct sco
 	struct claim_result *r = add(c);
 	snprintf(r->name, sizeof(r->name), "%s", f->key);
 	scope_text(r->scope, sizeof(r->scope), s);
-	if (ci->kind == CK_BOOL && !strcmp(f->key, "not_starved"))
-		check_starved(c, s, r);
-	else if (ci->kind == CK_BOOL)
-		check_isolation(c, s, r);
-	else
-		check_threshold(c, s, ci, v->type == KB_NUM ? v->f : (double)v->i, r);
-	finish(c, r);
+	if (!check_evaluator_exists(ci->eval)) {
+		snprintf(r->detail, sizeof(r->detail), "no evaluator for this check in this build");
+	} else {
+		double limit = v->type == KB_NUM ? v->f : (double)v->i;
+		evaluators[ci->eval](c, s, ci, limit, r);
+	}
+	finish(c, r, ci->eval == EV_AT_MOST || ci->eval == EV_AT_LEAST ? ci->metric : NULL);
 }
 
 /* ---- pointwise claims -------------------------------------------------------------- */
@@ -360,7 +399,7 @@ static void eval_claim(struct ctx *c, const struct kb_insn *in)
 	struct claim_result *r = add(c);
 	snprintf(r->name, sizeof(r->name), "%s", metric);
 	scope_text(r->scope, sizeof(r->scope), &s);
-	metric_compute(metric, w, n, &v);
+	enum metric_state st = metric_eval(metric, w, n, &v);
 	r->actual = v;
 	const struct kb_operand *o;
 	if ((o = kb_get(c->p, in, "at_least"))) {
@@ -387,9 +426,11 @@ static void eval_claim(struct ctx *c, const struct kb_insn *in)
 		snprintf(r->expected, sizeof(r->expected), "in [%.6g, %.6g]", lo, hi);
 		r->passed = !isnan(v) && v >= lo && v <= hi;
 	}
-	if (isnan(v))
+	if (st == MS_NOT_APPLICABLE)
+		snprintf(r->detail, sizeof(r->detail), "%s does not apply to these %zu workers", metric, n);
+	else if (isnan(v))
 		snprintf(r->detail, sizeof(r->detail), n ? "undefined for these %zu workers" : "no workers in scope", n);
-	finish(c, r);
+	finish(c, r, metric);
 	free(w);
 }
 
@@ -418,13 +459,14 @@ static void eval_payload_checks(struct ctx *c)
 {
 	const cJSON *rec;
 	cJSON_ArrayForEach(rec, c->records) {
-		const char *t = jstr(rec, "type"), *name = jstr(rec, "name");
-		if (!t || strcmp(t, "payload") || !name)
+		const char *name = jstr(rec, RK(NAME));
+		if (rec_kind_of(jstr(rec, RK(TYPE))) != RT_PAYLOAD || !name)
 			continue;
-		cJSON *doc = cJSON_Parse(jstr(rec, "stdout") ? jstr(rec, "stdout") : "");
+		const char *out = jstr(rec, RK(STDOUT)), *err = jstr(rec, RK(STDERR));
+		cJSON *doc = cJSON_Parse(out ? out : "");
 		if (!doc)
-			doc = cJSON_Parse(jstr(rec, "stderr") ? jstr(rec, "stderr") : "");
-		int code = (int)jnum(rec, "exit_code", -1);
+			doc = cJSON_Parse(err ? err : "");
+		int code = (int)jnum(rec, RK(EXIT_CODE), -1);
 		for (uint32_t i = 0; i < c->p->ninsn; i++) {
 			const struct kb_insn *in = &c->p->insn[i];
 			if (in->op != OPC_PAYLOAD_CHECK || strcmp(kb_get_str(c->p, in, "payload"), name))
@@ -441,8 +483,8 @@ static void eval_payload_checks(struct ctx *c)
 				snprintf(r->expected, sizeof(r->expected), "exit code %lld", (long long)want);
 				r->actual = code;
 				r->passed = code == want;
-				if (!r->passed && jstr(rec, "stderr") && *jstr(rec, "stderr"))
-					snprintf(r->detail, sizeof(r->detail), "stderr: %.200s", jstr(rec, "stderr"));
+				if (!r->passed && err && *err)
+					snprintf(r->detail, sizeof(r->detail), "stderr: %.200s", err);
 			} else if (!strcmp(kind, "exists")) {
 				metric = kb_get_str(c->p, in, "check.exists");
 				snprintf(r->expected, sizeof(r->expected), "metric %s present", metric);
@@ -468,7 +510,7 @@ static void eval_payload_checks(struct ctx *c)
 				if (!have)
 					snprintf(r->detail, sizeof(r->detail), "metric '%s' not found in payload output", metric);
 			}
-			finish(c, r);
+			finish(c, r, NULL);
 		}
 		cJSON_Delete(doc);
 	}
@@ -476,62 +518,88 @@ static void eval_payload_checks(struct ctx *c)
 
 /* ---- run-level facts ------------------------------------------------------------------ */
 
+static void run_fact(struct ctx *c, const char *name, const char *expected, size_t bad,
+		     const char *what, const char *detail)
+{
+	struct claim_result *r = add(c);
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	snprintf(r->scope, sizeof(r->scope), "scenario");
+	snprintf(r->expected, sizeof(r->expected), "%s", expected);
+	r->actual = (double)bad;
+	snprintf(r->actual_text, sizeof(r->actual_text), "%zu %s", bad, what);
+	r->passed = !bad;
+	snprintf(r->detail, sizeof(r->detail), "%s", detail);
+	finish(c, r, NULL);
+}
+
+/* A worker whose settings the kernel refused (policy, affinity, mem
+ * policy, nice, cgroup placement, ...) did not run the scenario that was
+ * asked for, so the run cannot pass: every key the contract marks as a
+ * settings error is looked at. */
+static size_t misconfigured(const cJSON *rep, char *first, size_t n)
+{
+	size_t bad = 0;
+	for (int k = 0; k < RK__COUNT; k++) {
+		if (!(rep_keys[k].flags & RKF_ERR))
+			continue;
+		const char *e = jstr(rep, rep_keys[k].name);
+		if (!e || !*e)
+			continue;
+		if (!bad++ && !*first)
+			snprintf(first, n, "pid %d (cgroup %s) %s: %s", (int)jnum(rep, RK(PID), 0),
+				 jstr(rep, RK(CGROUP)) && *jstr(rep, RK(CGROUP)) ? jstr(rep, RK(CGROUP)) : "(host)",
+				 rep_keys[k].name, e);
+	}
+	return bad;
+}
+
 static void eval_run_facts(struct ctx *c)
 {
 	const cJSON *rec;
-	size_t sentinels = 0, op_errors = 0;
-	char first_op[256] = "", first_missing[200] = "";
+	size_t sentinels = 0, op_errors = 0, wrong = 0;
+	char first_op[256] = "", first_missing[200] = "", first_wrong[256] = "";
 	cJSON_ArrayForEach(rec, c->records) {
-		const char *t = jstr(rec, "type");
-		if (!t)
-			continue;
-		if (!strcmp(t, "worker") && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "sentinel"))) {
+		enum rec_kind k = rec_kind_of(jstr(rec, RK(TYPE)));
+		if (k == RT_WORKER && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, RK(SENTINEL)))) {
 			if (!sentinels++)
-				snprintf(first_missing, sizeof(first_missing), "%s", jstr(rec, "error") ? jstr(rec, "error") : "");
+				snprintf(first_missing, sizeof(first_missing), "%s",
+					 jstr(rec, RK(ERROR)) ? jstr(rec, RK(ERROR)) : "");
+		} else if (k == RT_WORKER) {
+			wrong += misconfigured(rec, first_wrong, sizeof(first_wrong)) > 0;
 		}
-		if (!strcmp(t, "op_error") && !op_errors++)
-			snprintf(first_op, sizeof(first_op), "%s on %s: %s", jstr(rec, "op"), jstr(rec, "cgroup"),
-				 jstr(rec, "message"));
+		if (k == RT_OP_ERROR && !op_errors++)
+			snprintf(first_op, sizeof(first_op), "%s on %s: %s", jstr(rec, RK(OP)),
+				 jstr(rec, RK(CGROUP)), jstr(rec, RK(MESSAGE)));
 	}
-	struct claim_result *r = add(c);
-	snprintf(r->name, sizeof(r->name), "all_workers_reported");
-	snprintf(r->scope, sizeof(r->scope), "scenario");
-	snprintf(r->expected, sizeof(r->expected), "0 missing");
-	r->actual = (double)sentinels;
-	snprintf(r->actual_text, sizeof(r->actual_text), "%zu missing", sentinels);
-	r->passed = !sentinels;
-	snprintf(r->detail, sizeof(r->detail), "%s", first_missing);
-	finish(c, r);
-	r = add(c);
-	snprintf(r->name, sizeof(r->name), "ops_succeeded");
-	snprintf(r->scope, sizeof(r->scope), "scenario");
-	snprintf(r->expected, sizeof(r->expected), "0 failed ops");
-	r->actual = (double)op_errors;
-	snprintf(r->actual_text, sizeof(r->actual_text), "%zu failed", op_errors);
-	r->passed = !op_errors;
-	snprintf(r->detail, sizeof(r->detail), "%s", first_op);
-	finish(c, r);
+	run_fact(c, "all_workers_reported", "0 missing", sentinels, "missing", first_missing);
+	run_fact(c, "ops_succeeded", "0 failed ops", op_errors, "failed", first_op);
+	run_fact(c, "workers_configured", "every worker as specified", wrong,
+		 "workers with refused settings", first_wrong);
 }
 
 static void collect(struct ctx *c)
 {
 	const cJSON *rec;
-	size_t cap = 0;
+	size_t cap = 0, gcap = 0;
 	cJSON_ArrayForEach(rec, c->records) {
-		const char *t = jstr(rec, "type");
-		if (!t || strcmp(t, "worker"))
+		if (rec_kind_of(jstr(rec, RK(TYPE))) != RT_WORKER)
 			continue;
 		if (c->nworkers == cap) {
 			cap = cap ? cap * 2 : 64;
 			c->workers = xrealloc(c->workers, cap * sizeof(*c->workers));
 		}
 		c->workers[c->nworkers++] = rec;
-		const char *cg = jstr(rec, "cgroup");
+		const char *cg = jstr(rec, RK(CGROUP));
 		bool seen = false;
 		for (size_t i = 0; cg && i < c->ncgroups && !seen; i++)
 			seen = !strcmp(c->cgroups[i], cg);
-		if (cg && !seen && c->ncgroups < ARRAY_SIZE(c->cgroups))
-			c->cgroups[c->ncgroups++] = cg;
+		if (!cg || seen)
+			continue;
+		if (c->ncgroups == gcap) {
+			gcap = gcap ? gcap * 2 : 16;
+			c->cgroups = xrealloc(c->cgroups, gcap * sizeof(*c->cgroups));
+		}
+		c->cgroups[c->ncgroups++] = cg;
 	}
 	for (uint32_t i = 0; i < c->p->ninsn; i++)
 		c->nsteps += c->p->insn[i].op == OPC_STEP;
@@ -557,6 +625,7 @@ void check_run(const struct kb_program *p, const cJSON *records, struct check_ou
 			eval_claim(&c, &p->insn[i]);
 	eval_payload_checks(&c);
 	free(c.workers);
+	free(c.cgroups);
 }
 
 void check_output_free(struct check_output *o)

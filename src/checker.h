@@ -11,6 +11,8 @@
 #include <stddef.h>
 
 #include "bytecode.h"
+#include "report.h"
+#include "vocab.h"
 
 struct cJSON;
 
@@ -26,8 +28,17 @@ struct scope {
 	int step;		/* 0: whole run */
 };
 
+/* held: the value was measured and the claim held.  failed: it did not
+ * hold, or there was nothing to judge where something should have been
+ * (no workers, no data: a pass must be earned).  n/a: the claim does not
+ * apply to this scope (isolation of a cgroup that never had a cpuset, a
+ * spread without two comparable workers); shown, never counted as held,
+ * and not a failure. */
+enum claim_status { CS_HELD, CS_FAILED, CS_NA };
+
 struct claim_result {
 	char name[64];		/* check or metric */
+	enum claim_status status;
 	char scope[160];	/* "scenario", "cgroup cg_0", "step 2", "cgroup a, step 1" */
 	char expected[96];	/* "<= 2000", "true", "[1, 5]", "finite" */
 	double actual;		/* NaN when undefined */
@@ -46,14 +57,37 @@ struct check_output {
 void check_run(const struct kb_program *p, const struct cJSON *records, struct check_output *out);
 void check_output_free(struct check_output *o);
 
-/* metrics.c: value of a metric from the metric table over workers;
- * false when the name has no implementation. */
+const char *claim_status_name(enum claim_status s);
+/* The status a saved claim object records ("status", else "passed"). */
+enum claim_status claim_status_of(const struct cJSON *claim);
+
+/* metrics.c: a metric of the catalogue over a set of workers. */
+enum metric_state {
+	MS_OK,			/* *out is the value */
+	MS_NO_WORKERS,		/* nothing in scope */
+	MS_NO_DATA,		/* workers, but the value is undefined for them */
+	MS_NOT_APPLICABLE,	/* the metric does not apply (e.g. a spread of one) */
+	MS_UNKNOWN,		/* no such metric */
+};
+enum metric_state metric_eval(const char *name, const struct wview *w, size_t n, double *out);
+/* metric_eval's value (NaN unless MS_OK); false for an unknown metric. */
 bool metric_compute(const char *name, const struct wview *w, size_t n, double *out);
-/* Every metric of interp/claims.c has an implementation (tested). */
+/* The metric has exactly the implementation its catalogue row's
+ * aggregation calls for (tested for every row). */
 bool metric_implemented(const char *name);
 
-/* Helpers over reports. */
-double rep_num(const struct wview *w, const char *key);	/* phase first, then report */
-const struct cJSON *rep_item(const struct wview *w, const char *key);
+/* Report readers, by the contract's keys.  rep_item/rep_num read the
+ * view's slice in a step scope and never fall back to the whole run (a
+ * key the slice does not carry reads as absent); rep_id_* read the
+ * report's identity (cgroup, spawn, work, pid) whatever the scope.
+ * Numbers read NaN when absent. */
+const struct cJSON *rep_item(const struct wview *w, enum rep_key k);
+double rep_num(const struct wview *w, enum rep_key k);
+double rep_id_num(const struct wview *w, enum rep_key k);
+const char *rep_id_str(const struct wview *w, enum rep_key k);
+
+/* Evaluators of the check table (interp/claims.c): true when every
+ * enum check_eval value has one (tested). */
+bool check_evaluator_exists(enum check_eval e);
 
 #endif

@@ -1,74 +1,126 @@
 /* metrics: how each metric of the catalogue (interp/claims.c, ty_metric)
- * is computed from worker reports, one function per metric in one table
- * keyed by the same names.  Percentiles are nearest rank
- * (sorted[ceil(n*p) - 1]); CVs are population CVs pooled over workers;
- * an undefined value (no samples, fewer than two workers for a spread) is
- * NaN, and claims treat NaN explicitly rather than letting a comparison
- * pass silently. */
+ * is computed from worker reports.  A metric is either a per-worker value
+ * combined over the scope by the aggregation its catalogue row declares
+ * (sum, max, min, mean), or a function of the scope as a whole (pooled
+ * samples, counts, spreads).  Reports are read through the keys of the
+ * guest contract (guest/report.def); in a step scope only a slice's own
+ * keys are read, never the whole run's.  Percentiles are nearest rank
+ * (sorted[ceil(n*p) - 1]); CVs are population CVs.  An undefined value
+ * (no samples, no worker, a spread without two comparable workers) is
+ * NaN, and the checker never counts NaN as held. */
 #include "checker.h"
+#include "report.h"
 #include "util.h"
+#include "vocab.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <string.h>
 
-const cJSON *rep_item(const struct wview *w, const char *key)
+const cJSON *rep_item(const struct wview *w, enum rep_key k)
 {
-	const cJSON *v = w->phase ? cJSON_GetObjectItemCaseSensitive(w->phase, key) : NULL;
-	return v ? v : cJSON_GetObjectItemCaseSensitive(w->rep, key);
+	if (w->phase)
+		return rep_keys[k].where & RKW_P ? cJSON_GetObjectItemCaseSensitive(w->phase, rep_keys[k].name)
+						 : NULL;
+	return cJSON_GetObjectItemCaseSensitive(w->rep, rep_keys[k].name);
 }
 
-double rep_num(const struct wview *w, const char *key)
+double rep_num(const struct wview *w, enum rep_key k)
 {
-	const cJSON *v = rep_item(w, key);
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+	const cJSON *v = rep_item(w, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
-static double off_cpu_pct(const struct wview *w)
+double rep_id_num(const struct wview *w, enum rep_key k)
 {
-	double wall = rep_num(w, "wall_ns"), cpu = rep_num(w, "cpu_ns");
-	if (wall <= 0)
-		return NAN;
-	double off = wall > cpu ? wall - cpu : 0;
-	return off / wall * 100.0;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(w->rep, rep_keys[k].name);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
+
+const char *rep_id_str(const struct wview *w, enum rep_key k)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(w->rep, rep_keys[k].name));
+}
+
+/* ---- per worker values ------------------------------------------------------ */
 
 typedef double (*per_worker)(const struct wview *w);
 
-static double sum(const struct wview *w, size_t n, per_worker f)
+static double ratio(double a, double b) { return b > 0 ? a / b : NAN; }
+
+static double w_work(const struct wview *w) { return rep_num(w, RK_WORK_UNITS); }
+static double w_iter(const struct wview *w) { return rep_num(w, RK_ITERATIONS); }
+static double w_gap_ms(const struct wview *w) { return rep_num(w, RK_MAX_GAP_NS) / 1e6; }
+static double w_cpu_ms(const struct wview *w) { return rep_num(w, RK_CPU_NS) / 1e6; }
+static double w_wall_ms(const struct wview *w) { return rep_num(w, RK_WALL_NS) / 1e6; }
+static double w_migr(const struct wview *w) { return rep_num(w, RK_MIGRATION_COUNT); }
+static double w_wake_total(const struct wview *w) { return rep_num(w, RK_WAKE_SAMPLE_TOTAL); }
+static double w_delay_us(const struct wview *w) { return rep_num(w, RK_RUN_DELAY_NS) / 1e3; }
+static double w_vcsw(const struct wview *w) { return rep_num(w, RK_VOLUNTARY_CSW); }
+static double w_ivcsw(const struct wview *w) { return rep_num(w, RK_INVOLUNTARY_CSW); }
+static double w_work_rate(const struct wview *w) { return ratio(w_work(w), rep_num(w, RK_CPU_NS) / 1e9); }
+static double w_iter_rate(const struct wview *w) { return ratio(w_iter(w), rep_num(w, RK_WALL_NS) / 1e9); }
+
+static double off_cpu_pct(const struct wview *w)
 {
-	double s = 0;
-	for (size_t i = 0; i < n; i++) {
-		double v = f(&w[i]);
-		if (!isnan(v))
-			s += v;
-	}
-	return s;
+	double wall = rep_num(w, RK_WALL_NS), cpu = rep_num(w, RK_CPU_NS);
+	if (!(wall > 0) || isnan(cpu))
+		return NAN;
+	return (wall > cpu ? wall - cpu : 0) / wall * 100.0;
 }
 
-static double extreme(const struct wview *w, size_t n, per_worker f, bool max)
+static double w_pages(const struct wview *w)
 {
-	double best = NAN;
+	const cJSON *np = rep_item(w, RK_NUMA_PAGES), *it;
+	if (!np)
+		return NAN;
+	double t = 0;
+	cJSON_ArrayForEach(it, np)
+		if (cJSON_IsNumber(it))
+			t += it->valuedouble;
+	return t;
+}
+
+/* Share of pages on the worker's local nodes ("local_nodes" when the
+ * report has it; else every node counts as local). */
+static double w_locality(const struct wview *w)
+{
+	double total = w_pages(w);
+	if (!(total > 0))
+		return NAN;
+	const cJSON *np = rep_item(w, RK_NUMA_PAGES);
+	const cJSON *local = cJSON_GetObjectItemCaseSensitive(w->rep, "local_nodes"), *it;
+	double on = 0;
+	cJSON_ArrayForEach(it, np) {
+		bool is_local = !local;
+		const cJSON *ln;
+		cJSON_ArrayForEach(ln, local)
+			if (cJSON_IsNumber(ln) && atoi(it->string) == ln->valueint)
+				is_local = true;
+		if (is_local && cJSON_IsNumber(it))
+			on += it->valuedouble;
+	}
+	return on / total;
+}
+
+/* ---- aggregation ------------------------------------------------------------- */
+
+static double aggregate(const struct wview *w, size_t n, per_worker f, enum metric_agg agg)
+{
+	double acc = NAN;
+	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		double v = f(&w[i]);
 		if (isnan(v))
 			continue;
-		if (isnan(best) || (max ? v > best : v < best))
-			best = v;
+		if (!k++)
+			acc = v;
+		else if (agg == AGG_SUM || agg == AGG_MEAN)
+			acc += v;
+		else if (agg == AGG_MAX ? v > acc : v < acc)
+			acc = v;
 	}
-	return best;
-}
-
-static double mean(const struct wview *w, size_t n, per_worker f)
-{
-	double s = 0;
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		double v = f(&w[i]);
-		if (!isnan(v))
-			s += v, k++;
-	}
-	return k ? s / (double)k : NAN;
+	return agg == AGG_MEAN && k ? acc / (double)k : acc;
 }
 
 static double cv_of(const double *v, size_t n)
@@ -86,72 +138,9 @@ static double cv_of(const double *v, size_t n)
 	return sqrt(var / (double)n) / m;
 }
 
-/* ---- per worker values ------------------------------------------------------ */
-
-static double w_work(const struct wview *w) { return rep_num(w, "work_units"); }
-static double w_iter(const struct wview *w) { return rep_num(w, "iterations"); }
-static double w_gap_ms(const struct wview *w) { return rep_num(w, "max_gap_ns") / 1e6; }
-static double w_cpu_ms(const struct wview *w) { return rep_num(w, "cpu_ns") / 1e6; }
-static double w_wall_ms(const struct wview *w) { return rep_num(w, "wall_ns") / 1e6; }
-static double w_migr(const struct wview *w)
-{
-	const cJSON *v = rep_item(w, "migration_count");
-	return cJSON_IsNumber(v) ? v->valuedouble : rep_num(w, "migrations");
-}
-static double w_wake_total(const struct wview *w) { return rep_num(w, "wake_sample_total"); }
-static double w_delay_us(const struct wview *w) { return rep_num(w, "run_delay_ns") / 1e3; }
-static double w_vcsw(const struct wview *w) { return rep_num(w, "voluntary_csw"); }
-static double w_ivcsw(const struct wview *w) { return rep_num(w, "involuntary_csw"); }
-static double w_one(const struct wview *w) { (void)w; return 1; }
-
-static double w_work_rate(const struct wview *w)
-{
-	double cpu = rep_num(w, "cpu_ns");
-	return cpu > 0 ? rep_num(w, "work_units") / (cpu / 1e9) : NAN;
-}
-
-static double w_iter_rate(const struct wview *w)
-{
-	double wall = rep_num(w, "wall_ns");
-	return wall > 0 ? rep_num(w, "iterations") / (wall / 1e9) : NAN;
-}
-
-static double w_pages(const struct wview *w)
-{
-	const cJSON *np = cJSON_GetObjectItemCaseSensitive(w->rep, "numa_pages"), *it;
-	double t = 0;
-	cJSON_ArrayForEach(it, np)
-		if (cJSON_IsNumber(it))
-			t += it->valuedouble;
-	return t;
-}
-
-/* Share of pages on the node(s) the worker ran on (its CPUs' nodes are
- * not in the report; the checker passes locality through "local_nodes"
- * when known, else node 0 only counts for single-node runs). */
-static double w_locality(const struct wview *w)
-{
-	double total = w_pages(w);
-	if (total <= 0)
-		return NAN;
-	const cJSON *np = cJSON_GetObjectItemCaseSensitive(w->rep, "numa_pages");
-	const cJSON *local = cJSON_GetObjectItemCaseSensitive(w->rep, "local_nodes"), *it;
-	double on = 0;
-	cJSON_ArrayForEach(it, np) {
-		bool is_local = !local;
-		const cJSON *ln;
-		cJSON_ArrayForEach(ln, local)
-			if (cJSON_IsNumber(ln) && atoi(it->string) == ln->valueint)
-				is_local = true;
-		if (is_local && cJSON_IsNumber(it))
-			on += it->valuedouble;
-	}
-	return on / total;
-}
-
 /* ---- pooled samples ------------------------------------------------------------ */
 
-static int cmp_u64(const void *a, const void *b)
+static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
@@ -162,8 +151,10 @@ static double *pool(const struct wview *w, size_t n, size_t *count)
 	size_t cap = 0, k = 0;
 	double *v = NULL;
 	for (size_t i = 0; i < n; i++) {
-		const cJSON *s = rep_item(&w[i], "wake_samples_ns"), *it;
+		const cJSON *s = rep_item(&w[i], RK_WAKE_SAMPLES_NS), *it;
 		cJSON_ArrayForEach(it, s) {
+			if (!cJSON_IsNumber(it))
+				continue;
 			if (k == cap) {
 				cap = cap ? cap * 2 : 1024;
 				v = xrealloc(v, cap * sizeof(*v));
@@ -172,7 +163,7 @@ static double *pool(const struct wview *w, size_t n, size_t *count)
 		}
 	}
 	if (k)
-		qsort(v, k, sizeof(*v), cmp_u64);
+		qsort(v, k, sizeof(*v), cmp_double);
 	*count = k;
 	return v;
 }
@@ -184,58 +175,31 @@ static double percentile_us(const struct wview *w, size_t n, double p)
 	double r = NAN;
 	if (k) {
 		size_t rank = (size_t)ceil((double)k * p);
-		if (rank < 1)
-			rank = 1;
-		if (rank > k)
-			rank = k;
+		rank = rank < 1 ? 1 : rank > k ? k : rank;
 		r = v[rank - 1] / 1e3;
 	}
 	free(v);
 	return r;
 }
 
-/* ---- the table ------------------------------------------------------------------ */
+/* ---- scope metrics ------------------------------------------------------------- */
 
-typedef double (*metric_fn)(const struct wview *w, size_t n);
+/* na: set when the metric does not apply to this scope (not the same
+ * as no data): a spread needs two comparable workers. */
+typedef double (*per_scope)(const struct wview *w, size_t n, bool *na);
 
-static double m_workers(const struct wview *w, size_t n) { return sum(w, n, w_one); }
-static double m_total_work(const struct wview *w, size_t n) { return sum(w, n, w_work); }
-static double m_min_work(const struct wview *w, size_t n) { return extreme(w, n, w_work, false); }
-static double m_total_iter(const struct wview *w, size_t n) { return sum(w, n, w_iter); }
-static double m_iter_per_worker(const struct wview *w, size_t n) { return n ? sum(w, n, w_iter) / (double)n : NAN; }
-static double m_max_gap(const struct wview *w, size_t n) { return extreme(w, n, w_gap_ms, true); }
-static double m_avg_off(const struct wview *w, size_t n) { return mean(w, n, off_cpu_pct); }
-static double m_max_off(const struct wview *w, size_t n) { return extreme(w, n, off_cpu_pct, true); }
-static double m_min_off(const struct wview *w, size_t n) { return extreme(w, n, off_cpu_pct, false); }
-static double m_cpu_ms(const struct wview *w, size_t n) { return sum(w, n, w_cpu_ms); }
-static double m_wall_ms(const struct wview *w, size_t n) { return extreme(w, n, w_wall_ms, true); }
-static double m_migrations(const struct wview *w, size_t n) { return sum(w, n, w_migr); }
-static double m_p50(const struct wview *w, size_t n) { return percentile_us(w, n, 0.5); }
-static double m_p99(const struct wview *w, size_t n) { return percentile_us(w, n, 0.99); }
-static double m_pmax(const struct wview *w, size_t n) { return percentile_us(w, n, 1.0); }
-static double m_wake_samples(const struct wview *w, size_t n) { return sum(w, n, w_wake_total); }
-static double m_mean_delay(const struct wview *w, size_t n) { return mean(w, n, w_delay_us); }
-static double m_max_delay(const struct wview *w, size_t n) { return extreme(w, n, w_delay_us, true); }
-static double m_min_rate(const struct wview *w, size_t n) { return extreme(w, n, w_work_rate, false); }
-static double m_min_iter_rate(const struct wview *w, size_t n) { return extreme(w, n, w_iter_rate, false); }
-static double m_vcsw(const struct wview *w, size_t n) { return sum(w, n, w_vcsw); }
-static double m_ivcsw(const struct wview *w, size_t n) { return sum(w, n, w_ivcsw); }
-static double m_locality(const struct wview *w, size_t n) { return extreme(w, n, w_locality, false); }
+static double s_workers(const struct wview *w, size_t n, bool *na) { (void)w, (void)na; return (double)n; }
+static double s_p50(const struct wview *w, size_t n, bool *na) { (void)na; return percentile_us(w, n, 0.5); }
+static double s_p99(const struct wview *w, size_t n, bool *na) { (void)na; return percentile_us(w, n, 0.99); }
+static double s_pmax(const struct wview *w, size_t n, bool *na) { (void)na; return percentile_us(w, n, 1.0); }
 
-static double m_spread(const struct wview *w, size_t n)
+static double s_num_cpus(const struct wview *w, size_t n, bool *na)
 {
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		k += !isnan(off_cpu_pct(&w[i]));
-	return k < 2 ? 0 : m_max_off(w, n) - m_min_off(w, n);
-}
-
-static double m_num_cpus(const struct wview *w, size_t n)
-{
+	(void)na;
 	uint64_t seen[64] = {0};
 	for (size_t i = 0; i < n; i++) {
 		const cJSON *it;
-		cJSON_ArrayForEach(it, rep_item(&w[i], "cpus_used"))
+		cJSON_ArrayForEach(it, rep_item(&w[i], RK_CPUS_USED))
 			if (cJSON_IsNumber(it) && it->valueint >= 0 && it->valueint < 4096)
 				seen[it->valueint / 64] |= 1ull << (it->valueint % 64);
 	}
@@ -245,14 +209,75 @@ static double m_num_cpus(const struct wview *w, size_t n)
 	return k;
 }
 
-static double m_migration_ratio(const struct wview *w, size_t n)
+static double s_off_range(const struct wview *w, size_t n, bool *na)
 {
-	double it = sum(w, n, w_iter);
-	return it > 0 ? sum(w, n, w_migr) / it : 0;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += !isnan(off_cpu_pct(&w[i]));
+	if (k < 2) {
+		*na = n < 2;
+		return NAN;
+	}
+	return aggregate(w, n, off_cpu_pct, AGG_MAX) - aggregate(w, n, off_cpu_pct, AGG_MIN);
 }
 
-static double m_wake_cv(const struct wview *w, size_t n)
+/* Work types whose workers sleep or wait by design: their off-CPU share
+ * is the workload, not the scheduler (vocabulary flag WT_BLOCKING). */
+static bool blocking_work(const char *name)
 {
+	const struct ty_alt *a = name ? ty_alt(&ty_work, name) : NULL;
+	const struct worktype_info *wi = a ? a->ext : NULL;
+	return wi && (wi->flags & WT_BLOCKING);
+}
+
+static bool same_spawn(const struct wview *a, const struct wview *b)
+{
+	return rep_id_num(a, RK_SPAWN) == rep_id_num(b, RK_SPAWN) && !strcmp(a->cgroup, b->cgroup);
+}
+
+/* Fairness is judged among identical workers: the spread is taken within
+ * each spawn (same work type, policy, nice, affinity) of non-blocking
+ * workers, and the worst spawn counts.  Comparing a fan-out messenger's
+ * off-CPU share with its receivers', or a SCHED_IDLE worker's with a
+ * normal one's, measures the scenario's design rather than the
+ * scheduler.  Not applicable where no spawn has two such workers. */
+static double s_spread(const struct wview *w, size_t n, bool *na)
+{
+	double worst = NAN;
+	struct wview *same = xcalloc(n ? n : 1, sizeof(*same));
+	for (size_t i = 0; i < n; i++) {
+		bool first = !blocking_work(rep_id_str(&w[i], RK_WORK));
+		for (size_t k = 0; k < i && first; k++)
+			first = !same_spawn(&w[k], &w[i]);
+		if (!first)
+			continue;
+		size_t m = 0;
+		for (size_t k = i; k < n; k++)
+			if (same_spawn(&w[k], &w[i]))
+				same[m++] = w[k];
+		bool sub_na = false;
+		double v = m >= 2 ? s_off_range(same, m, &sub_na) : NAN;
+		if (!isnan(v) && (isnan(worst) || v > worst))
+			worst = v;
+	}
+	free(same);
+	bool any_pair = false;
+	for (size_t i = 0; i < n && !any_pair; i++)
+		for (size_t k = i + 1; k < n && !any_pair; k++)
+			any_pair = same_spawn(&w[i], &w[k]) && !blocking_work(rep_id_str(&w[i], RK_WORK));
+	*na = !any_pair;
+	return worst;
+}
+
+static double s_migration_ratio(const struct wview *w, size_t n, bool *na)
+{
+	(void)na;
+	return ratio(aggregate(w, n, w_migr, AGG_SUM), aggregate(w, n, w_iter, AGG_SUM));
+}
+
+static double s_wake_cv(const struct wview *w, size_t n, bool *na)
+{
+	(void)na;
 	size_t k;
 	double *v = pool(w, n, &k);
 	double r = cv_of(v, k);
@@ -260,14 +285,15 @@ static double m_wake_cv(const struct wview *w, size_t n)
 	return r;
 }
 
-static double m_tail_ratio(const struct wview *w, size_t n)
+static double s_tail_ratio(const struct wview *w, size_t n, bool *na)
 {
-	double med = m_p50(w, n), p99 = m_p99(w, n);
-	return isnan(med) || med == 0 ? 0 : p99 / med;
+	(void)na;
+	return ratio(percentile_us(w, n, 0.99), percentile_us(w, n, 0.5));
 }
 
-static double m_throughput_cv(const struct wview *w, size_t n)
+static double s_throughput_cv(const struct wview *w, size_t n, bool *na)
 {
+	(void)na;
 	double *v = xcalloc(n ? n : 1, sizeof(*v));
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -280,77 +306,107 @@ static double m_throughput_cv(const struct wview *w, size_t n)
 	return cv;
 }
 
-static double m_cross_node(const struct wview *w, size_t n)
+static double s_cross_node(const struct wview *w, size_t n, bool *na)
 {
-	double pages = sum(w, n, w_pages), migrated = 0;
+	(void)na;
+	double migrated = NAN;
 	for (size_t i = 0; i < n; i++) {
-		double m = rep_num(&w[i], "vmstat_numa_pages_migrated");
-		if (m > migrated)
+		double m = rep_num(&w[i], RK_VMSTAT_NUMA_PAGES_MIGRATED);
+		if (!isnan(m) && (isnan(migrated) || m > migrated))
 			migrated = m;	/* system-wide counter: fold with max */
 	}
-	return pages > 0 ? migrated / pages : NAN;
+	return ratio(migrated, aggregate(w, n, w_pages, AGG_SUM));
 }
 
-static double m_slow_tier(const struct wview *w, size_t n)
+static double s_slow_tier(const struct wview *w, size_t n, bool *na)
 {
-	double loc = m_locality(w, n);
-	return isnan(loc) ? NAN : 1 - loc;
+	(void)na;
+	return 1 - aggregate(w, n, w_locality, AGG_MIN);
 }
 
-static const struct {
+/* ---- the table ------------------------------------------------------------------ */
+
+static const struct metric_impl {
 	const char *name;
-	metric_fn fn;
+	per_worker worker;	/* combined by the catalogue row's agg */
+	per_scope scope;	/* AGG_POOLED / AGG_COUNT rows */
 } metrics[] = {
-	{"workers", m_workers},
-	{"num_cpus", m_num_cpus},
-	{"total_work_units", m_total_work},
-	{"min_work_units", m_min_work},
-	{"total_iterations", m_total_iter},
-	{"iterations_per_worker", m_iter_per_worker},
-	{"max_gap_ms", m_max_gap},
-	{"avg_off_cpu_pct", m_avg_off},
-	{"max_off_cpu_pct", m_max_off},
-	{"min_off_cpu_pct", m_min_off},
-	{"spread_pct", m_spread},
-	{"cpu_time_ms", m_cpu_ms},
-	{"wall_time_ms", m_wall_ms},
-	{"migrations", m_migrations},
-	{"migration_ratio", m_migration_ratio},
-	{"p50_wake_latency_us", m_p50},
-	{"p99_wake_latency_us", m_p99},
-	{"max_wake_latency_us", m_pmax},
-	{"wake_latency_cv", m_wake_cv},
-	{"wake_latency_tail_ratio", m_tail_ratio},
-	{"wake_samples", m_wake_samples},
-	{"mean_run_delay_us", m_mean_delay},
-	{"max_run_delay_us", m_max_delay},
-	{"throughput_cv", m_throughput_cv},
-	{"min_work_rate", m_min_rate},
-	{"min_iteration_rate", m_min_iter_rate},
-	{"voluntary_csw", m_vcsw},
-	{"involuntary_csw", m_ivcsw},
-	{"page_locality", m_locality},
-	{"cross_node_migration_ratio", m_cross_node},
-	{"slow_tier_ratio", m_slow_tier},
+	{"workers", NULL, s_workers},
+	{"num_cpus", NULL, s_num_cpus},
+	{"total_work_units", w_work, NULL},
+	{"min_work_units", w_work, NULL},
+	{"total_iterations", w_iter, NULL},
+	{"iterations_per_worker", w_iter, NULL},
+	{"max_gap_ms", w_gap_ms, NULL},
+	{"avg_off_cpu_pct", off_cpu_pct, NULL},
+	{"max_off_cpu_pct", off_cpu_pct, NULL},
+	{"min_off_cpu_pct", off_cpu_pct, NULL},
+	{"spread_pct", NULL, s_spread},
+	{"off_cpu_range_pct", NULL, s_off_range},
+	{"cpu_time_ms", w_cpu_ms, NULL},
+	{"wall_time_ms", w_wall_ms, NULL},
+	{"migrations", w_migr, NULL},
+	{"migration_ratio", NULL, s_migration_ratio},
+	{"p50_wake_latency_us", NULL, s_p50},
+	{"p99_wake_latency_us", NULL, s_p99},
+	{"max_wake_latency_us", NULL, s_pmax},
+	{"wake_latency_cv", NULL, s_wake_cv},
+	{"wake_latency_tail_ratio", NULL, s_tail_ratio},
+	{"wake_samples", w_wake_total, NULL},
+	{"mean_run_delay_us", w_delay_us, NULL},
+	{"max_run_delay_us", w_delay_us, NULL},
+	{"throughput_cv", NULL, s_throughput_cv},
+	{"min_work_rate", w_work_rate, NULL},
+	{"min_iteration_rate", w_iter_rate, NULL},
+	{"voluntary_csw", w_vcsw, NULL},
+	{"involuntary_csw", w_ivcsw, NULL},
+	{"page_locality", w_locality, NULL},
+	{"cross_node_migration_ratio", NULL, s_cross_node},
+	{"slow_tier_ratio", NULL, s_slow_tier},
 };
 
-bool metric_implemented(const char *name)
+static const struct metric_impl *impl_of(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(metrics); i++)
 		if (!strcmp(metrics[i].name, name))
-			return true;
-	return false;
+			return &metrics[i];
+	return NULL;
+}
+
+bool metric_implemented(const char *name)
+{
+	const struct ty_alt *a = ty_alt(&ty_metric, name);
+	const struct metric_impl *m = impl_of(name);
+	if (!a || !m || !a->ext)
+		return false;
+	const struct metric_info *mi = a->ext;
+	bool scoped = mi->agg == AGG_POOLED || mi->agg == AGG_COUNT;
+	return scoped ? m->scope && !m->worker : m->worker && !m->scope;
+}
+
+enum metric_state metric_eval(const char *name, const struct wview *w, size_t n, double *out)
+{
+	const struct ty_alt *a = ty_alt(&ty_metric, name);
+	const struct metric_impl *m = impl_of(name);
+	*out = NAN;
+	if (!a || !m || !metric_implemented(name))
+		return MS_UNKNOWN;
+	const struct metric_info *mi = a->ext;
+	bool na = false;
+	if (mi->agg == AGG_COUNT)
+		*out = m->scope(w, n, &na);
+	else if (!n)
+		return MS_NO_WORKERS;
+	else if (m->scope)
+		*out = m->scope(w, n, &na);
+	else
+		*out = aggregate(w, n, m->worker, mi->agg);
+	if (isnan(*out))
+		return na ? MS_NOT_APPLICABLE : MS_NO_DATA;
+	return MS_OK;
 }
 
 bool metric_compute(const char *name, const struct wview *w, size_t n, double *out)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(metrics); i++) {
-		if (!strcmp(metrics[i].name, name)) {
-			*out = n ? metrics[i].fn(w, n) : NAN;
-			if (n == 0 && !strcmp(name, "workers"))
-				*out = 0;
-			return true;
-		}
-	}
-	return false;
+	return metric_eval(name, w, n, out) != MS_UNKNOWN;
 }

@@ -1,6 +1,8 @@
 /* result: builds, re-checks, renders and saves run results. */
 #include "result.h"
 #include "checker.h"
+#include "report.h"
+#include "vocab.h"
 #include "findings.h"
 #include "proc.h"
 #include "run.h"
@@ -54,7 +56,8 @@ static void add_claims(cJSON *r, const struct check_output *co)
 		cJSON_AddStringToObject(o, "expected", c->expected);
 		add_num(o, "actual", c->actual);
 		cJSON_AddStringToObject(o, "actual_text", c->actual_text);
-		cJSON_AddBoolToObject(o, "passed", c->passed);
+		cJSON_AddBoolToObject(o, "passed", c->status == CS_HELD);
+		cJSON_AddStringToObject(o, "status", claim_status_name(c->status));
 		if (c->detail[0])
 			cJSON_AddStringToObject(o, "detail", c->detail);
 		cJSON_AddItemToArray(arr, o);
@@ -66,57 +69,64 @@ static const char *jstr(const cJSON *o, const char *k)
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
 }
 
-/* Summaries of each worker, and stats per cgroup (the report's table). */
+/* Summaries of each worker, and the summary metrics (the catalogue's
+ * rows with a column) per cgroup: the report's table. */
 static void add_workers(cJSON *r, const cJSON *records)
 {
 	cJSON *arr = cJSON_AddArrayToObject(r, "workers");
 	cJSON *cgs = cJSON_AddArrayToObject(r, "cgroups");
 	const cJSON *rec;
-	const char *names[256];
-	size_t nn = 0;
+	const char **names = NULL;
+	struct wview *v = NULL;
+	size_t nn = 0, nw = 0;
 	cJSON_ArrayForEach(rec, records) {
-		const char *t = jstr(rec, "type");
-		if (!t || strcmp(t, "worker"))
+		if (rec_kind_of(jstr(rec, RK(TYPE))) != RT_WORKER)
 			continue;
-		struct wview w = {rec, NULL, jstr(rec, "cgroup")};
+		const char *cg = jstr(rec, RK(CGROUP)) ? jstr(rec, RK(CGROUP)) : "";
+		struct wview w = {rec, NULL, cg};
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "cgroup", w.cgroup ? w.cgroup : "");
-		cJSON_AddNumberToObject(o, "pid", rep_num(&w, "pid"));
-		cJSON_AddStringToObject(o, "work", jstr(rec, "work") ? jstr(rec, "work") : "");
-		cJSON_AddNumberToObject(o, "work_units", rep_num(&w, "work_units"));
-		cJSON_AddNumberToObject(o, "iterations", rep_num(&w, "iterations"));
-		cJSON *cpus = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "cpus_used"), 1);
+		cJSON_AddStringToObject(o, "cgroup", cg);
+		add_num(o, "pid", rep_id_num(&w, RK_PID));
+		cJSON_AddStringToObject(o, "work", rep_id_str(&w, RK_WORK) ? rep_id_str(&w, RK_WORK) : "");
+		add_num(o, "work_units", rep_num(&w, RK_WORK_UNITS));
+		add_num(o, "iterations", rep_num(&w, RK_ITERATIONS));
+		cJSON *cpus = cJSON_Duplicate(rep_item(&w, RK_CPUS_USED), 1);
 		cJSON_AddItemToObject(o, "cpus", cpus ? cpus : cJSON_CreateArray());
-		cJSON_AddNumberToObject(o, "max_gap_ms", rep_num(&w, "max_gap_ns") / 1e6);
-		cJSON_AddNumberToObject(o, "migrations", rep_num(&w, "migration_count"));
-		cJSON_AddBoolToObject(o, "sentinel", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "sentinel")));
+		add_num(o, "max_gap_ms", rep_num(&w, RK_MAX_GAP_NS) / 1e6);
+		add_num(o, "migrations", rep_num(&w, RK_MIGRATION_COUNT));
+		cJSON_AddBoolToObject(o, "sentinel", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, RK(SENTINEL))));
 		cJSON_AddItemToArray(arr, o);
+		v = xrealloc(v, (nw + 1) * sizeof(*v));
+		v[nw++] = w;
 		bool seen = false;
 		for (size_t i = 0; i < nn && !seen; i++)
-			seen = !strcmp(names[i], w.cgroup ? w.cgroup : "");
-		if (!seen && nn < 256)
-			names[nn++] = w.cgroup ? w.cgroup : "";
-	}
-	static const char *const stats[] = {"workers", "num_cpus", "total_work_units", "spread_pct",
-					    "max_gap_ms", "p50_wake_latency_us", "p99_wake_latency_us",
-					    "migrations", "avg_off_cpu_pct"};
-	for (size_t g = 0; g < nn; g++) {
-		struct wview v[4096];
-		size_t n = 0;
-		cJSON_ArrayForEach(rec, records) {
-			const char *t = jstr(rec, "type"), *cg = jstr(rec, "cgroup");
-			if (t && !strcmp(t, "worker") && !strcmp(cg ? cg : "", names[g]) && n < 4096)
-				v[n++] = (struct wview){rec, NULL, names[g]};
+			seen = !strcmp(names[i], cg);
+		if (!seen) {
+			names = xrealloc(names, (nn + 1) * sizeof(*names));
+			names[nn++] = cg;
 		}
+	}
+	struct wview *in = xcalloc(nw ? nw : 1, sizeof(*in));
+	for (size_t g = 0; g < nn; g++) {
+		size_t n = 0;
+		for (size_t i = 0; i < nw; i++)
+			if (!strcmp(v[i].cgroup, names[g]))
+				in[n++] = v[i];
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", names[g]);
-		for (size_t k = 0; k < ARRAY_SIZE(stats); k++) {
+		for (const struct ty_alt *a = ty_metric.alts; a->name; a++) {
+			const struct metric_info *mi = a->ext;
 			double x;
-			metric_compute(stats[k], v, n, &x);
-			add_num(o, stats[k], x);
+			if (!mi->column)
+				continue;
+			metric_compute(a->name, in, n, &x);
+			add_num(o, a->name, x);
 		}
 		cJSON_AddItemToArray(cgs, o);
 	}
+	free(in);
+	free(v);
+	free(names);
 }
 
 static void add_findings(cJSON *r, const char *console)
@@ -192,7 +202,7 @@ static void decide(cJSON *r)
 	bool started = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "started"));
 	size_t failed = 0;
 	cJSON_ArrayForEach(c, claims)
-		failed += !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "passed"));
+		failed += claim_status_of(c) == CS_FAILED;
 	char sched[600];
 	const char *skip = jstr(r, "skip_reason");
 	if (skip) {
@@ -215,7 +225,7 @@ static void decide(cJSON *r)
 	} else if (failed) {
 		v = V_FAIL;
 		cJSON_ArrayForEach(c, claims) {
-			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "passed")))
+			if (claim_status_of(c) != CS_FAILED)
 				continue;
 			const char *d = jstr(c, "detail");
 			snprintf(reason, sizeof(reason), "claim %s (%s) failed: expected %s, actual %s%s%s%s",
@@ -351,25 +361,29 @@ void result_print(const cJSON *r, FILE *out, bool color)
 	print_scheduler(r, out);
 	const cJSON *cgs = cJSON_GetObjectItemCaseSensitive(r, "cgroups"), *cg;
 	if (cJSON_GetArraySize(cgs)) {
-		fprintf(out, "  %-16s %7s %5s %12s %8s %9s %9s %9s %6s\n", "cgroup", "workers", "cpus",
-			"work_units", "spread%", "maxgap_ms", "p50wk_us", "p99wk_us", "migr");
+		fprintf(out, "  %-16s", "cgroup");
+		for (const struct ty_alt *a = ty_metric.alts; a->name; a++)
+			if (((const struct metric_info *)a->ext)->column)
+				fprintf(out, " %10s", ((const struct metric_info *)a->ext)->column);
+		fputc('\n', out);
 		cJSON_ArrayForEach(cg, cgs) {
-			char c[9][32];
-			static const char *const k[] = {"workers", "num_cpus", "total_work_units", "spread_pct",
-							"max_gap_ms", "p50_wake_latency_us", "p99_wake_latency_us",
-							"migrations"};
-			for (int i = 0; i < 8; i++)
-				fmt_num(c[i], sizeof(c[i]), cJSON_GetObjectItemCaseSensitive(cg, k[i]));
 			const char *name = jstr(cg, "name");
-			fprintf(out, "  %-16s %7s %5s %12s %8s %9s %9s %9s %6s\n", *name ? name : "(host)",
-				c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+			fprintf(out, "  %-16s", name && *name ? name : "(host)");
+			for (const struct ty_alt *a = ty_metric.alts; a->name; a++) {
+				char num[32];
+				if (!((const struct metric_info *)a->ext)->column)
+					continue;
+				fmt_num(num, sizeof(num), cJSON_GetObjectItemCaseSensitive(cg, a->name));
+				fprintf(out, " %10s", num);
+			}
+			fputc('\n', out);
 		}
 	}
+	static const char *const marks[] = {[CS_HELD] = "ok  ", [CS_FAILED] = "FAIL", [CS_NA] = "n/a "};
 	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(r, "claims"), *c;
 	cJSON_ArrayForEach(c, claims) {
-		bool ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "passed"));
 		const char *d = jstr(c, "detail");
-		fprintf(out, "  %s %-24s %-24s expected %-14s actual %s%s%s%s\n", ok ? "ok  " : "FAIL",
+		fprintf(out, "  %s %-24s %-24s expected %-14s actual %s%s%s%s\n", marks[claim_status_of(c)],
 			jstr(c, "name"), jstr(c, "scope"), jstr(c, "expected"), jstr(c, "actual_text"),
 			d && *d ? " (" : "", d && *d ? d : "", d && *d ? ")" : "");
 	}
@@ -400,13 +414,16 @@ void result_junit(cJSON *const *results, size_t n, FILE *out)
 		const cJSON *r = results[i], *c;
 		const cJSON *claims = cJSON_GetObjectItemCaseSensitive(r, "claims");
 		size_t failures = 0;
-		cJSON_ArrayForEach(c, claims)
-			failures += !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "passed"));
+		size_t skipped = 0;
+		cJSON_ArrayForEach(c, claims) {
+			failures += claim_status_of(c) == CS_FAILED;
+			skipped += claim_status_of(c) == CS_NA;
+		}
 		enum verdict v = result_verdict(r);
 		fputs("  <testsuite name=\"", out);
 		xml_text(out, jstr(r, "scenario"));
-		fprintf(out, "\" tests=\"%d\" failures=\"%zu\" errors=\"%d\" skipped=\"%d\">\n",
-			cJSON_GetArraySize(claims) + 1, failures, v == V_ERROR, v == V_SKIP);
+		fprintf(out, "\" tests=\"%d\" failures=\"%zu\" errors=\"%d\" skipped=\"%zu\">\n",
+			cJSON_GetArraySize(claims) + 1, failures, v == V_ERROR, skipped + (v == V_SKIP));
 		fputs("    <testcase classname=\"", out);
 		xml_text(out, jstr(r, "scenario"));
 		fputs("\" name=\"verdict\">", out);
@@ -426,7 +443,11 @@ void result_junit(cJSON *const *results, size_t n, FILE *out)
 			fputs(" [", out);
 			xml_text(out, jstr(c, "scope"));
 			fputs("]\">", out);
-			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "passed"))) {
+			if (claim_status_of(c) == CS_NA) {
+				fputs("<skipped message=\"", out);
+				xml_text(out, jstr(c, "detail"));
+				fputs("\"/>", out);
+			} else if (claim_status_of(c) == CS_FAILED) {
 				fputs("<failure message=\"expected ", out);
 				xml_text(out, jstr(c, "expected"));
 				fputs(", actual ", out);

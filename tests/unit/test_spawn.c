@@ -23,6 +23,7 @@
 #include "json.h"
 #include "settings.h"
 #include "spawn.h"
+#include "report.h"
 #include "telemetry.h"
 #include "work.h"
 
@@ -87,22 +88,44 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* Every key the host checker reads. */
-static const char *const report_keys[] = {
-	"type", "cgroup", "step", "index", "group", "pos", "pid", "tid", "work", "clone",
-	"completed", "sentinel", "exit", "work_units", "iterations", "wall_ns", "cpu_ns",
-	"off_cpu_ns", "max_gap_ns", "max_gap_at_ns", "max_gap_cpu", "cpus_used",
-	"migration_count", "migrations", "wake_samples_ns", "wake_sample_total",
-	"wake_sample_cap", "voluntary_csw", "involuntary_csw", "run_delay_ns", "run_count",
-	"vmstat_numa_pages_migrated", "forks", "affinity_error", "policy_error",
-	"nice_error", "mempolicy_error", "setup_error", "phases", NULL,
-};
+/* The report matches the contract (guest/report.def): every key it
+ * marks as always present in a worker report (or in each of its slices)
+ * is there, with the JSON type the table declares. */
+static bool key_has_type(const cJSON *v, const struct rep_key_info *k)
+{
+	if ((k->flags & RKF_NUL) && cJSON_IsNull(v))
+		return true;
+	switch (k->type) {
+	case RKT_U64: return cJSON_IsNumber(v) && v->valuedouble >= 0;
+	case RKT_I64: case RKT_NUM: return cJSON_IsNumber(v);
+	case RKT_BOOL: return cJSON_IsBool(v);
+	case RKT_STR: return cJSON_IsString(v);
+	case RKT_CPUS: case RKT_SAMPLES: case RKT_ARR: return cJSON_IsArray(v);
+	case RKT_OBJ: return cJSON_IsObject(v);
+	}
+	return false;
+}
+
+static void assert_contract(const cJSON *o, unsigned where)
+{
+	for (int i = 0; i < RK__COUNT; i++) {
+		const struct rep_key_info *k = &rep_keys[i];
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k->name);
+		if (!(k->where & where))
+			continue;
+		if (!v && (k->flags & (RKF_REQ | RKF_ERR)))
+			fail_msg("report lacks key %s", k->name);
+		if (v && !key_has_type(v, k))
+			fail_msg("report key %s has the wrong JSON type", k->name);
+	}
+}
 
 static void assert_report_shape(const cJSON *r)
 {
-	for (int i = 0; report_keys[i]; i++)
-		if (!cJSON_GetObjectItemCaseSensitive(r, report_keys[i]))
-			fail_msg("report lacks key %s", report_keys[i]);
+	assert_contract(r, RKW_W);
+	const cJSON *ph;
+	cJSON_ArrayForEach(ph, cJSON_GetObjectItem(r, RK(PHASES)))
+		assert_contract(ph, RKW_P);
 	assert_string_equal(cJSON_GetObjectItem(r, "type")->valuestring, "worker");
 }
 
@@ -123,7 +146,8 @@ static void assert_live_report(const cJSON *r)
 /* A one-instruction program: spawn with the given extra operands. */
 struct prog {
 	struct kb_program p;
-	uint32_t *phase;
+	struct phase_clock *clock;
+	size_t clock_bytes;
 };
 
 /* A program with one SPAWN into cg_test; the caller adds the rest of its
@@ -154,12 +178,12 @@ static void prog_spawn(struct prog *pr, int workers, const char *clone)
 
 static struct spawn_group *prog_create(struct prog *pr, int step)
 {
-	pr->phase = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	assert_true(pr->phase != MAP_FAILED);
-	*pr->phase = (uint32_t)step;
+	pr->clock = phase_clock_new((uint32_t)step + 8, &pr->clock_bytes);
+	assert_non_null(pr->clock);
+	phase_clock_set(pr->clock, (uint32_t)step, tm_now_ns());
 	struct spawn_req req = {
 		.prog = &pr->p, .insn = &pr->p.insn[0], .cgroup = "cg_test",
-		.step = step, .phase_word = pr->phase,
+		.step = step, .clock = pr->clock,
 	};
 	char err[256];
 	struct spawn_group *g = spawn_create(&req, err, sizeof(err));
@@ -170,7 +194,7 @@ static struct spawn_group *prog_create(struct prog *pr, int step)
 
 static void prog_free(struct prog *pr)
 {
-	munmap(pr->phase, 4096);
+	munmap(pr->clock, pr->clock_bytes);
 	kb_free(&pr->p);
 }
 
@@ -225,10 +249,11 @@ static void test_json_escapes_and_nesting(void **st)
 static void test_reservoir_caps_and_counts(void **st)
 {
 	(void)st;
-	static uint32_t phase;	/* a phase word so the phase reservoir exists */
-	phase = 3;
+	size_t bytes;	/* a step clock so the phase reservoir exists */
+	struct phase_clock *clock = phase_clock_new(3, &bytes);
+	phase_clock_set(clock, 3, tm_now_ns());
 	struct telemetry *t = calloc(1, sizeof(*t));
-	tm_start(t, &phase, false);
+	tm_start(t, clock, false);
 	const uint64_t n = TM_MAX_WAKE_SAMPLES + 50000;
 	for (uint64_t i = 0; i < n; i++)
 		tm_wake(t, i);
@@ -257,20 +282,22 @@ static void test_reservoir_caps_and_counts(void **st)
 	jw_free(&j);
 	tm_free(t);
 	free(t);
+	munmap(clock, bytes);
 }
 
 static void test_phase_slices_sum_to_total(void **st)
 {
 	(void)st;
-	static volatile uint32_t phase;
-	phase = 1;
+	size_t bytes;
+	struct phase_clock *clock = phase_clock_new(2, &bytes);
+	phase_clock_set(clock, 1, tm_now_ns());
 	struct telemetry *t = calloc(1, sizeof(*t));
-	tm_start(t, &phase, false);
+	tm_start(t, clock, false);
 	for (int i = 0; i < 300; i++) {
 		spin_units(t, 1024);
 		tm_iter(t);
 	}
-	phase = 2;
+	phase_clock_set(clock, 2, tm_now_ns());
 	for (int i = 0; i < 200; i++) {
 		spin_units(t, 1024);
 		tm_iter(t);
@@ -286,8 +313,58 @@ static void test_phase_slices_sum_to_total(void **st)
 	assert_true(t->phases[0].wall_ns > 0 && t->phases[1].wall_ns > 0);
 	assert_true(t->work_units == 500 * 1024);
 	assert_true(t->cpus_used[0] != 0);
+	assert_true(t->phases[0].observed && t->phases[1].observed);
 	tm_free(t);
 	free(t);
+	munmap(clock, bytes);
+}
+
+/* A worker that does not run through a whole step (frozen, starved)
+ * still gets that step's slice, cut from the step's window: no work, the
+ * window as its gap, observed false; the slices before and after end and
+ * start at the step boundaries. */
+static void test_unobserved_step_gets_a_slice(void **st)
+{
+	(void)st;
+	size_t bytes;
+	struct phase_clock *clock = phase_clock_new(3, &bytes);
+	phase_clock_set(clock, 1, tm_now_ns());
+	struct telemetry *t = calloc(1, sizeof(*t));
+	tm_start(t, clock, false);
+	for (int i = 0; i < 100; i++) {
+		spin_units(t, 1024);
+		tm_iter(t);
+	}
+	tm_checkpoint(t);
+	sleep_ms(20);	/* "frozen": no checkpoint from here */
+	uint64_t b2 = tm_now_ns();
+	phase_clock_set(clock, 2, b2);
+	sleep_ms(300);
+	uint64_t b3 = tm_now_ns();
+	phase_clock_set(clock, 3, b3);
+	sleep_ms(20);
+	for (int i = 0; i < 100; i++) {
+		spin_units(t, 1024);
+		tm_iter(t);
+	}
+	tm_finish(t);
+	assert_int_equal(t->nphases, 3);
+	const struct tm_phase *p1 = &t->phases[0], *p2 = &t->phases[1], *p3 = &t->phases[2];
+	assert_int_equal(p2->epoch, 2);
+	assert_false(p2->observed);
+	assert_int_equal(p2->work_units, 0);
+	assert_int_equal(p2->iterations, 0);
+	assert_true(p2->wall_ns == b3 - b2);
+	assert_true(p2->max_gap_ns == b3 - b2);
+	/* the gap is split at the boundaries, never counted twice */
+	assert_true(p1->max_gap_ns >= 20000000ull && p1->max_gap_ns < 300000000ull);
+	assert_true(p3->max_gap_ns >= 20000000ull && p3->max_gap_ns < 300000000ull);
+	assert_true(t->max_gap_ns >= 340000000ull);
+	assert_true(p1->observed && p3->observed);
+	assert_int_equal(p1->work_units + p3->work_units, t->work_units);
+	tm_free(t);
+	free(t);
+	munmap(clock, bytes);
 }
 
 static void test_nodemask_golden(void **st)
@@ -388,9 +465,10 @@ static double bare_rate(void)
 
 static double spin_rate(bool checkpoints)
 {
-	static volatile uint32_t phase;
+	size_t bytes;
+	struct phase_clock *clock = phase_clock_new(0, &bytes);
 	struct telemetry *t = calloc(1, sizeof(*t));
-	tm_start(t, &phase, false);
+	tm_start(t, clock, false);
 	if (!checkpoints)
 		t->next_checkpoint = UINT64_MAX;	/* tm_work never checkpoints */
 	uint64_t t0 = cpu_now_ns(), now;
@@ -403,6 +481,7 @@ static double spin_rate(bool checkpoints)
 	double r = (double)t->work_units / (double)(now - t0);
 	tm_free(t);
 	free(t);
+	munmap(clock, bytes);
 	return r;
 }
 
@@ -462,8 +541,12 @@ static void run_basic(const char *clone)
 		assert_true(num(r, "wall_ns") > 200e6 && num(r, "wall_ns") < 5e9);
 	}
 	if (!strcmp(clone, "thread")) {
-		assert_int_equal(num(rs.r[0], "pid"), getpid());
+		/* threads of one container process, not of the executor: the
+		 * container is what gets placed in the cgroup */
+		assert_true(num(rs.r[0], "pid") != getpid());
+		assert_true(num(rs.r[0], "pid") == num(rs.r[1], "pid"));
 		assert_true(num(rs.r[0], "tid") != num(rs.r[1], "tid"));
+		assert_true(num(rs.r[0], "tid") != num(rs.r[0], "pid"));
 	} else {
 		assert_true(num(rs.r[0], "pid") != getpid());
 		assert_true(num(rs.r[0], "pid") == num(rs.r[0], "tid"));
@@ -615,7 +698,7 @@ static void test_spawn_phase_slices(void **st)
 	struct spawn_group *g = prog_create(&pr, 0);
 	spawn_start(g);
 	sleep_ms(150);
-	__atomic_store_n(pr.phase, 1, __ATOMIC_RELEASE);
+	phase_clock_set(pr.clock, 1, tm_now_ns());
 	sleep_ms(150);
 	struct reports rs = {0};
 	spawn_stop(g, collect, &rs);
@@ -721,10 +804,10 @@ static void test_spawn_placement_errors_reported(void **st)
 	for (int mode = 0; mode < 2; mode++) {
 		struct prog pr;
 		prog_spawn(&pr, 1, mode ? "thread" : "fork");
-		pr.phase = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		pr.clock = phase_clock_new(0, &pr.clock_bytes);
 		struct spawn_req req = {
 			.prog = &pr.p, .insn = &pr.p.insn[0], .cgroup = "cg_test",
-			.cgroup_dir = "/nonexistent/ktstr-test-cgroup", .phase_word = pr.phase,
+			.cgroup_dir = "/nonexistent/ktstr-test-cgroup", .clock = pr.clock,
 		};
 		char err[256];
 		struct spawn_group *g = spawn_create(&req, err, sizeof(err));
@@ -737,7 +820,8 @@ static void test_spawn_placement_errors_reported(void **st)
 		assert_live_report(rs.r[0]);
 		const char *pe = str_or_null(rs.r[0], "placement_error");
 		assert_non_null(pe);
-		assert_non_null(strstr(pe, mode ? "clone=thread" : "/nonexistent/ktstr-test-cgroup"));
+		/* thread workers: their container process was the one refused */
+		assert_non_null(strstr(pe, "/nonexistent/ktstr-test-cgroup"));
 		reports_free(&rs);
 		prog_free(&pr);
 	}
@@ -788,6 +872,7 @@ int main(void)
 		cmocka_unit_test(test_json_escapes_and_nesting),
 		cmocka_unit_test(test_reservoir_caps_and_counts),
 		cmocka_unit_test(test_phase_slices_sum_to_total),
+		cmocka_unit_test(test_unobserved_step_gets_a_slice),
 		cmocka_unit_test(test_nodemask_golden),
 		cmocka_unit_test(test_settings_parse),
 		cmocka_unit_test(test_telemetry_overhead_ratio),
