@@ -16,7 +16,7 @@ static const struct ty ty_spawn_args = {
 	.kind = TY_STRUCT, .id = "spawn",
 	.doc = "Workers to fork, and where.",
 	.fields = (const struct ty_field[]){
-		{"cgroup", &ty_path, 0, NULL, "existing cgroup to place them in (absent: the workload root)"},
+		{"cgroup", &ty_path, 0, NULL, "existing cgroup to place them in (absent: the executor's own cgroup, as spawn_host)"},
 		WORKSPEC_FIELDS,
 		{0}},
 };

@@ -17,6 +17,8 @@
 struct live_cg {
 	const char *name;
 	bool backdrop;
+	const struct ynode *procs;	/* where it was given workers (NULL: none now) */
+	bool procs_in_step;		/* those workers end with the step */
 };
 
 struct vctx {
@@ -58,6 +60,43 @@ static bool ever_has(struct vctx *v, const char *name)
 	return false;
 }
 
+/* a is a proper ancestor of b ("x" of "x/y"). */
+static bool is_ancestor(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	return !strncmp(a, b, n) && b[n] == '/';
+}
+
+/* cgroup v2's no-internal-process rule: once a cgroup has children with
+ * controllers (every ktstr cgroup gets cpu and cpuset), it can hold no
+ * processes, so the kernel refuses to place workers in it (EOPNOTSUPP)
+ * or to enable controllers below it.  Refused here, before any boot. */
+static void interior_conflict(struct vctx *v, const struct ynode *at, const struct live_cg *with_procs,
+			      const char *child)
+{
+	diag_at(v->d, at, "cgroup '%s' would hold workers (given at line %d) while its child '%s' exists; cgroup v2 allows processes only in leaf cgroups once controllers are enabled below them; expected %s's workers in a child cgroup of their own (e.g. '%s/self') and '%s' created with add_cgroup",
+		with_procs->name, with_procs->procs->line, child, with_procs->name, with_procs->name,
+		with_procs->name);
+}
+
+/* Workers (or a payload) go into cgroup n now. */
+static void cg_procs(struct vctx *v, const struct ynode *n)
+{
+	const char *name = sval(n);
+	struct live_cg *c = name ? live_find(v, name) : NULL;
+	if (!c)
+		return;
+	if (!c->procs) {
+		c->procs = n;
+		c->procs_in_step = v->in_step;
+	}
+	for (size_t i = 0; i < v->nlive; i++)
+		if (is_ancestor(name, v->live[i].name)) {
+			interior_conflict(v, n, c, v->live[i].name);
+			return;
+		}
+}
+
 /* Reference to an existing cgroup; n is the scalar naming it. */
 static void cg_ref(struct vctx *v, const struct ynode *n, const char *use)
 {
@@ -85,8 +124,13 @@ static void cg_add(struct vctx *v, const struct ynode *n)
 			diag_at(v->d, n, "cgroup '%s' nests under '%s', which does not exist here; expected the parent to be created first",
 				name, parent);
 	}
+	for (size_t i = 0; i < v->nlive; i++)
+		if (v->live[i].procs && is_ancestor(v->live[i].name, name)) {
+			interior_conflict(v, n, &v->live[i], name);
+			break;
+		}
 	if (v->nlive < MAX_CGROUPS)
-		v->live[v->nlive++] = (struct live_cg){name, !v->in_step};
+		v->live[v->nlive++] = (struct live_cg){name, !v->in_step, NULL, false};
 	if (!ever_has(v, name) && v->never < MAX_CGROUPS)
 		v->ever[v->never++] = name;
 }
@@ -115,10 +159,13 @@ static void cg_remove(struct vctx *v, const struct ynode *n)
 static void end_step(struct vctx *v)
 {
 	for (size_t i = 0; i < v->nlive;) {
-		if (!v->live[i].backdrop)
+		if (!v->live[i].backdrop) {
 			v->live[i] = v->live[--v->nlive];
-		else
-			i++;
+			continue;
+		}
+		if (v->live[i].procs_in_step)
+			v->live[i].procs = NULL;	/* the step's workers stop with it */
+		i++;
 	}
 }
 
@@ -264,6 +311,7 @@ static void check_cgroup_def(struct vctx *v, const struct ynode *def)
 	if (!def || def->kind != YN_MAP)
 		return;
 	cg_add(v, ynode_get(def, "name"));
+	cg_procs(v, ynode_get(def, "name"));
 	check_cpuset(v, ynode_get(def, "cpuset"));
 	const struct ynode *works = seq(ynode_get(def, "works"));
 	if (works) {
@@ -335,8 +383,12 @@ static void check_op(struct vctx *v, const struct ynode *op)
 		cg_ref(v, arg(p, "cgroup", a), a->name);
 		check_cpuset(v, arg(p, "cpuset", a));
 		break;
-	case OPC_CLEAR_CPUSET:
 	case OPC_STOP_CGROUP:
+		cg_ref(v, arg(p, "name", a), a->name);
+		if (sval(arg(p, "name", a)) && live_find(v, sval(arg(p, "name", a))))
+			live_find(v, sval(arg(p, "name", a)))->procs = NULL;
+		break;
+	case OPC_CLEAR_CPUSET:
 	case OPC_FREEZE:
 	case OPC_THAW:
 		cg_ref(v, arg(p, "name", a), a->name);
@@ -348,9 +400,11 @@ static void check_op(struct vctx *v, const struct ynode *op)
 	case OPC_MOVE_ALL_TASKS:
 		cg_ref(v, arg(p, "from", a), a->name);
 		cg_ref(v, arg(p, "to", a), a->name);
+		cg_procs(v, arg(p, "to", a));
 		break;
 	case OPC_SPAWN:
 		cg_ref(v, arg(p, "cgroup", a), a->name);
+		cg_procs(v, arg(p, "cgroup", a));
 		check_workspec(v, p, a->ty);
 		break;
 	case OPC_SPAWN_HOST:
@@ -368,6 +422,7 @@ static void check_op(struct vctx *v, const struct ynode *op)
 	case OPC_RUN_PAYLOAD:
 		payload_ref(v, arg(p, "payload", a));
 		cg_ref(v, arg(p, "cgroup", a), a->name);
+		cg_procs(v, arg(p, "cgroup", a));
 		payload_started(v, sval(arg(p, "payload", a)));
 		break;
 	case OPC_WAIT_PAYLOAD:
