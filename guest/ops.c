@@ -390,35 +390,60 @@ static int op_attach(struct exec *x, const struct kb_insn *in)
 	return 0;
 }
 
+/* Definitions (scheduler, payloads, checks, block markers) are read
+ * where they are used, not executed. */
+static int op_definition(struct exec *x, const struct kb_insn *in)
+{
+	(void)x, (void)in;
+	return 0;
+}
+
+/* The executor of each opcode, by its opcodes.def name.  The table below
+ * is generated from opcodes.def, so an opcode added there without a line
+ * here does not compile (op_<NAME> undeclared). */
+#define op_SCENARIO op_definition
+#define op_SCHEDULER op_definition
+#define op_SYSCTL op_definition
+#define op_PAYLOAD op_definition
+#define op_PAYLOAD_CHECK op_definition
+#define op_CHECK op_definition
+#define op_CLAIM op_definition
+#define op_BACKDROP op_definition
+#define op_STEP op_definition
+#define op_END op_definition
+#define op_CGROUP op_cgroup
+#define op_ADD_CGROUP op_add_cgroup
+#define op_REMOVE_CGROUP op_remove_cgroup
+#define op_SET_CPUSET op_set_cpuset
+#define op_CLEAR_CPUSET op_clear_cpuset
+#define op_SWAP_CPUSETS op_swap_cpusets
+#define op_SPAWN op_spawn
+#define op_SPAWN_HOST op_spawn_host
+#define op_STOP_CGROUP op_stop_cgroup
+#define op_SET_AFFINITY op_set_affinity
+#define op_MOVE_ALL_TASKS op_move_all_tasks
+#define op_SET_WEIGHT op_set_weight
+#define op_SET_CPU_MAX op_set_cpu_max
+#define op_FREEZE op_freeze
+#define op_THAW op_thaw
+#define op_RUN_PAYLOAD payload_run
+#define op_WAIT_PAYLOAD payload_wait
+#define op_KILL_PAYLOAD payload_kill
+#define op_CAPTURE_CGROUP_PROCS op_capture
+#define op_DETACH_SCHEDULER op_detach
+#define op_ATTACH_SCHEDULER op_attach
+
 static const op_fn op_table[OPC__COUNT] = {
-	[OPC_CGROUP] = op_cgroup,
-	[OPC_ADD_CGROUP] = op_add_cgroup,
-	[OPC_REMOVE_CGROUP] = op_remove_cgroup,
-	[OPC_SET_CPUSET] = op_set_cpuset,
-	[OPC_CLEAR_CPUSET] = op_clear_cpuset,
-	[OPC_SWAP_CPUSETS] = op_swap_cpusets,
-	[OPC_SPAWN] = op_spawn,
-	[OPC_SPAWN_HOST] = op_spawn_host,
-	[OPC_STOP_CGROUP] = op_stop_cgroup,
-	[OPC_SET_AFFINITY] = op_set_affinity,
-	[OPC_MOVE_ALL_TASKS] = op_move_all_tasks,
-	[OPC_SET_WEIGHT] = op_set_weight,
-	[OPC_SET_CPU_MAX] = op_set_cpu_max,
-	[OPC_FREEZE] = op_freeze,
-	[OPC_THAW] = op_thaw,
-	[OPC_RUN_PAYLOAD] = payload_run,
-	[OPC_WAIT_PAYLOAD] = payload_wait,
-	[OPC_KILL_PAYLOAD] = payload_kill,
-	[OPC_CAPTURE_CGROUP_PROCS] = op_capture,
-	[OPC_DETACH_SCHEDULER] = op_detach,
-	[OPC_ATTACH_SCHEDULER] = op_attach,
+#define OPC(e, mnemonic, doc) [OPC_##e] = op_##e,
+#include "opcodes.def"
+#undef OPC
 };
 
 int exec_op(struct exec *x, const struct kb_insn *in)
 {
-	op_fn fn = in->op < OPC__COUNT ? op_table[in->op] : NULL;
-	if (!fn)
-		return 0;	/* definitions: scheduler, payload, checks */
+	op_fn fn = in->op < OPC__COUNT ? op_table[in->op] : op_definition;
+	if (fn == op_definition)
+		return 0;
 	if (!x->first_op_sent) {
 		x->first_op_sent = true;
 		struct jw j;

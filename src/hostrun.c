@@ -1,5 +1,6 @@
 /* hostrun: running a program on the host with ktstr-guest --host. */
 #include "hostrun.h"
+#include "report.h"
 #include "guestimage.h"
 #include "proc.h"
 #include "util.h"
@@ -175,7 +176,7 @@ int run_on_host(const struct kb_program *p, const struct run_opts *o, const char
 	out->vm.guest_status = c.status;
 	out->guest_status = c.status;
 	out->ok = c.got_exit && c.status == 0;
-	if (c.got_exit && c.status == 4) {
+	if (c.got_exit && c.status == GS_TOPOLOGY_MISMATCH) {
 		out->skip = true;	/* the host's CPUs do not match the topology */
 		snprintf(out->reason, sizeof(out->reason), "this host's CPUs do not match the scenario's topology");
 		return 0;

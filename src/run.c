@@ -1,5 +1,6 @@
 /* run: host side of one scenario run in a VM. */
 #include "run.h"
+#include "report.h"
 #include "guestimage.h"
 #include "kernel.h"
 #include "proc.h"
@@ -235,7 +236,8 @@ int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_o
 	if (out->vm.outcome == VM_EXITED && out->vm.guest_status)
 		snprintf(out->reason, sizeof(out->reason), "the executor exited with status %d (%s)",
 			 out->vm.guest_status,
-			 out->vm.guest_status == 4 ? "the VM's topology does not match the program" : "see the log records");
+			 guest_status_text(out->vm.guest_status) ? guest_status_text(out->vm.guest_status)
+								  : "not an executor status; see the log records");
 	return 0;
 }
 

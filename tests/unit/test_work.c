@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "bytecode.h"
+#include "vocab.h"
 #include "telemetry.h"
 #include "work.h"
 #include "work/work_util.h"
@@ -119,7 +120,7 @@ static const struct tcase cases[] = {
 
 /* ---- building a SPAWN instruction ------------------------------------ */
 
-static bool parse_dur(const char *v, uint64_t *ns)
+static bool param_dur(const char *v, uint64_t *ns)
 {
 	char *end;
 	unsigned long long n = strtoull(v, &end, 10);
@@ -155,7 +156,7 @@ static void build(struct kb_program *p, const char *type, const char *params)
 			kb_bool(p, key, !strcmp(v, "true"));
 		else if (end != v && !*end)
 			kb_int(p, key, n);
-		else if (parse_dur(v, &ns))
+		else if (param_dur(v, &ns))
 			kb_dur(p, key, ns);
 		else
 			kb_str(p, key, v);
@@ -436,6 +437,24 @@ static void test_registry_covered(void **state)
 	}
 }
 
+/* The language's work types (interp/worktypes.c) and the executor's
+ * registry are the same set: a type the validator accepts always has an
+ * implementation, and no implementation is unreachable from YAML. */
+static void test_registry_matches_language(void **state)
+{
+	(void)state;
+	size_t n = 0;
+	for (const struct ty_alt *a = ty_work.alts; a->name; a++, n++)
+		if (!work_type_find(a->name))
+			fail_msg("work type %s is in the language but has no executor", a->name);
+	for (size_t i = 0; work_types[i]; i++) {
+		if (!ty_alt(&ty_work, work_types[i]->name))
+			fail_msg("work type %s is registered but not in the language", work_types[i]->name);
+		n--;
+	}
+	assert_int_equal(n, 0);
+}
+
 /* ---- cgroup_churn for real, in a fork child inside a test cgroup ------- */
 
 struct churn_result {
@@ -538,7 +557,7 @@ int main(void)
 		setrlimit(RLIMIT_RTPRIO, &rl);
 	}
 	enum { NC = sizeof(cases) / sizeof(cases[0]) };
-	struct CMUnitTest tests[NC + 5];
+	struct CMUnitTest tests[NC + 6];
 	static char names[NC][160];
 	for (size_t i = 0; i < NC; i++) {
 		snprintf(names[i], sizeof(names[i]), "%s %s", cases[i].name, cases[i].params);
@@ -550,5 +569,6 @@ int main(void)
 	tests[NC + 2] = (struct CMUnitTest)cmocka_unit_test(test_stop_before_start);
 	tests[NC + 3] = (struct CMUnitTest)cmocka_unit_test(test_short_group_errors);
 	tests[NC + 4] = (struct CMUnitTest)cmocka_unit_test(test_cgroup_churn_moves);
-	return _cmocka_run_group_tests("work", tests, NC + 5, NULL, NULL);
+	tests[NC + 5] = (struct CMUnitTest)cmocka_unit_test(test_registry_matches_language);
+	return _cmocka_run_group_tests("work", tests, NC + 6, NULL, NULL);
 }
