@@ -17,6 +17,7 @@ const struct rec_kind_info rec_kinds[RT__COUNT] = {
 #define S RKW_S
 #define K RKW_K
 #define T RKW_T
+#define L RKW_L
 #define REQ RKF_REQ
 #define ERR RKF_ERR
 #define NUL RKF_NUL

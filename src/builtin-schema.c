@@ -1,8 +1,10 @@
 /* builtin-schema: prints the JSON Schema of the scenario format, or with
- * --man the generated reference section of ktstr-scenario(5).  Both come
+ * --man the generated reference section of ktstr-scenario(5), or with
+ * --result the JSON Schema of a run result (src/resultschema.c).  Both come
  * from the same ty tables the validator uses; schema/ and man/ hold the
  * committed copies and `make update-generated` refreshes them. */
 #include "builtin.h"
+#include "result.h"
 #include "bytecode.h"
 #include "vocab.h"
 #include "util.h"
@@ -33,6 +35,12 @@ int cmd_schema(int argc, char **argv)
 		man_opcodes(&sb);
 		fputs(sb.buf, stdout);
 		sb_free(&sb);
+		return KT_EXIT_PASS;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--result")) {
+		char *r = result_json_schema();
+		puts(r);
+		free(r);
 		return KT_EXIT_PASS;
 	}
 	if (argc > 1)

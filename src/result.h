@@ -37,4 +37,7 @@ void result_junit(struct cJSON *const *results, size_t n, FILE *out);
 bool result_save(const struct cJSON *result, const char *dir, char *out, size_t n);
 const char *runs_dir(void);
 
+/* resultschema.c: the JSON Schema of a result (caller frees). */
+char *result_json_schema(void);
+
 #endif

@@ -57,27 +57,27 @@ static void on_record(const struct rec *r, void *ctx)
 			fprintf(stderr, "ktstr: a record from the guest is not JSON (%u bytes)\n", r->len);
 			return;
 		}
-		cJSON *type = cJSON_GetObjectItemCaseSensitive(j, "type");
-		if (cJSON_IsString(type) && !strcmp(type->valuestring, "first_op") && !c->first_op_ms)
+		enum rec_kind kind = rec_kind_of(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, RK(TYPE))));
+		if (kind == RT_FIRST_OP && !c->first_op_ms)
 			c->first_op_ms = mono_ms() - c->t0;
-		if (cJSON_IsString(type) && !strcmp(type->valuestring, "step_start")) {
-			double at = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "at_ns")) / 1e6;
+		if (kind == RT_STEP_START) {
+			double at = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, RK(AT_NS))) / 1e6;
 			progress(c, "step %d/%d, about %.1fs left", (int)cJSON_GetNumberValue(
-				 cJSON_GetObjectItemCaseSensitive(j, "step")), c->nsteps,
+				 cJSON_GetObjectItemCaseSensitive(j, RK(STEP))), c->nsteps,
 				 (c->duration_ms - at) / 1e3 > 0 ? (c->duration_ms - at) / 1e3 : 0);
-		} else if (cJSON_IsString(type) && !strcmp(type->valuestring, "backdrop_start")) {
+		} else if (kind == RT_BACKDROP_START) {
 			progress(c, "running backdrop");
-		} else if (cJSON_IsString(type) && !strcmp(type->valuestring, "end")) {
+		} else if (kind == RT_END) {
 			progress(c, "collecting");
-		} else if (cJSON_IsString(type) && !strcmp(type->valuestring, "scheduler")) {
-			progress(c, "scheduler %s", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "event")));
+		} else if (kind == RT_SCHEDULER) {
+			progress(c, "scheduler %s", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, RK(EVENT))));
 		}
 		cJSON_AddItemToArray(c->records, j);
 	} else if (r->type == REC_LOG) {
 		cJSON *j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "type", "log");
+		cJSON_AddStringToObject(j, RK(TYPE), RT(LOG));
 		char *msg = strndup((const char *)r->payload, r->len);
-		cJSON_AddStringToObject(j, "message", msg);
+		cJSON_AddStringToObject(j, RK(MESSAGE), msg);
 		if (c->verbose)
 			fprintf(stderr, "guest: %s\n", msg);
 		free(msg);

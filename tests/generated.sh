@@ -48,6 +48,19 @@ else
 	stale "$schema"
 fi
 
+# The result schema comes from the guest contract (guest/report.def).
+rschema=$SRCDIR/schema/result.schema.json
+if ! "$KTSTR" schema --result >"$tmp/result.json" 2>"$tmp/err"; then
+	bad "'$KTSTR schema --result' failed"
+	sed 's/^/  | /' "$tmp/err" | head -5
+elif cmp -s "$rschema" "$tmp/result.json"; then
+	ok "schema/result.schema.json matches 'ktstr schema --result'"
+else
+	bad "schema/result.schema.json differs from 'ktstr schema --result'"
+	show_diff "$rschema (committed)" "ktstr schema --result (generated)" "$rschema" "$tmp/result.json"
+	stale "$rschema"
+fi
+
 # ---- generated reference of ktstr-scenario(5) ------------------------------
 nb=$(grep -cxF "$BEGIN_MARK" "$page5" 2>/dev/null)
 ne=$(grep -cxF "$END_MARK" "$page5" 2>/dev/null)
