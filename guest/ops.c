@@ -434,7 +434,7 @@ static int op_definition(struct exec *x, const struct kb_insn *in)
 #define op_ATTACH_SCHEDULER op_attach
 
 static const op_fn op_table[OPC__COUNT] = {
-#define OPC(e, mnemonic, doc) [OPC_##e] = op_##e,
+#define OPC(e, mnemonic, req, doc) [OPC_##e] = op_##e,
 #include "opcodes.def"
 #undef OPC
 };

@@ -5,15 +5,21 @@
 #include "bytecode.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const opc_names[] = {
-#define OPC(e, m, d) m,
+#define OPC(e, m, req, d) m,
 #include "opcodes.def"
 #undef OPC
 };
 static const char *const opc_docs[] = {
-#define OPC(e, m, d) d,
+#define OPC(e, m, req, d) d,
+#include "opcodes.def"
+#undef OPC
+};
+static const char *const opc_required[] = {
+#define OPC(e, m, req, d) req,
 #include "opcodes.def"
 #undef OPC
 };
@@ -26,6 +32,27 @@ const char *kb_opcode_name(unsigned op)
 const char *kb_opcode_doc(unsigned op)
 {
 	return op < OPC__COUNT ? opc_docs[op] : "";
+}
+
+const char *kb_opcode_required(unsigned op)
+{
+	return op < OPC__COUNT ? opc_required[op] : "";
+}
+
+/* The first required operand instruction in lacks (into missing); false
+ * when it has them all. */
+static bool lacks_operand(const struct kb_program *p, const struct kb_insn *in, char *missing, size_t n)
+{
+	const char *r = kb_opcode_required(in->op);
+	while (*r) {
+		size_t len = strcspn(r, " ");
+		snprintf(missing, n, "%.*s", (int)len, r);
+		if (!kb_get(p, in, missing))
+			return true;
+		r += len;
+		r += strspn(r, " ");
+	}
+	return false;
 }
 
 int kb_opcode_by_name(const char *name)
@@ -468,6 +495,9 @@ bool kb_decode(const uint8_t *buf, size_t len, struct kb_program *p,
 			p->nopnd++;
 			p->insn[p->ninsn - 1].nops++;
 		}
+		char missing[64];
+		if (lacks_operand(p, &p->insn[p->ninsn - 1], missing, sizeof(missing)))
+			FAIL("instruction %u (%s) lacks its required operand '%s'", i, kb_opcode_name(op), missing);
 	}
 	if (r.left)
 		FAIL("%zu trailing bytes after the last instruction", r.left);

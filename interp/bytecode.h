@@ -31,7 +31,7 @@
 #define KTBC_MAX_OPERANDS 1024
 
 enum kb_opcode {
-#define OPC(e, m, d) OPC_##e,
+#define OPC(e, m, req, d) OPC_##e,
 #include "opcodes.def"
 #undef OPC
 	OPC__COUNT
@@ -75,6 +75,8 @@ struct kb_program {
 
 const char *kb_opcode_name(unsigned op);
 const char *kb_opcode_doc(unsigned op);
+/* Space-separated operand keys every instruction of op must carry. */
+const char *kb_opcode_required(unsigned op);
 int kb_opcode_by_name(const char *name);
 
 void kb_init(struct kb_program *p);

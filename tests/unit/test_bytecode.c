@@ -23,6 +23,12 @@ static uint8_t *sample(size_t *len)
 	kb_emit(&p, OPC_SPAWN);
 	kb_str(&p, "cgroup", "cg_0");
 	kb_int(&p, "workers", 4);
+	kb_int(&p, "group_size", 1);
+	kb_str(&p, "work", "spin_wait");
+	kb_str(&p, "policy", "normal");
+	kb_str(&p, "affinity", "inherit");
+	kb_str(&p, "mem_policy", "default");
+	kb_str(&p, "clone", "fork");
 	kb_dur(&p, "hold", 500000000ull);
 	kb_num(&p, "frac", 0.25);
 	kb_bool(&p, "flag", true);
@@ -59,7 +65,7 @@ static void test_round_trip(void **st)
 	assert_memory_equal(buf, again, len);
 	struct strbuf sb = {0};
 	kb_disasm(&p, &sb);
-	assert_non_null(strstr(sb.buf, "spawn cgroup=\"cg_0\" workers=4 hold=500ms frac=0.25 flag=true cpus=cpus:0-1 args=\"-a\" args=\"-b\""));
+	assert_non_null(strstr(sb.buf, "spawn cgroup=\"cg_0\" workers=4 group_size=1 work=\"spin_wait\" policy=\"normal\" affinity=\"inherit\" mem_policy=\"default\" clone=\"fork\" hold=500ms frac=0.25 flag=true cpus=cpus:0-1 args=\"-a\" args=\"-b\""));
 	sb_free(&sb);
 	free(again);
 	kb_free(&p);
@@ -147,6 +153,39 @@ static void test_opcode_table(void **st)
 	assert_string_equal(kb_opcode_name(9999), "?");
 }
 
+/* A missing operand is an error at load, naming the instruction and the
+ * operand, never a silent default in the executor. */
+static void test_missing_operand_rejected(void **st)
+{
+	(void)st;
+	const char *req = kb_opcode_required(OPC_SPAWN);
+	assert_non_null(strstr(req, "workers"));
+	static const char *const keys[] = {"work", "workers", "group_size", "policy", "affinity",
+					   "mem_policy", "clone"};
+	for (size_t drop = 0; drop < sizeof(keys) / sizeof(keys[0]); drop++) {
+		struct kb_program p;
+		kb_init(&p);
+		p.topo = (struct topology){1, 1, 2, 1};
+		p.memory_mib = 512;
+		p.duration_ns = 1000000000ull;
+		kb_emit(&p, OPC_SCENARIO);
+		kb_str(&p, "name", "t");
+		kb_emit(&p, OPC_SPAWN);
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (k != drop)
+				kb_str(&p, keys[k], "1");
+		size_t len;
+		uint8_t *buf = kb_encode(&p, &len);
+		kb_free(&p);
+		char err[256];
+		assert_false(kb_decode(buf, len, &p, err, sizeof(err)));
+		if (!strstr(err, "instruction 1 (spawn) lacks its required operand"))
+			fail_msg("decode error: %s", err);
+		assert_non_null(strstr(err, keys[drop]));
+		free(buf);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_every_bit_flip_rejected),
 		cmocka_unit_test(test_structural_errors),
 		cmocka_unit_test(test_opcode_table),
+		cmocka_unit_test(test_missing_operand_rejected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
