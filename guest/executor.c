@@ -85,6 +85,9 @@ static void hold(struct exec *x, const struct kb_insn *step, uint32_t ops_from, 
 			run_range(x, ops_from, ops_to);
 		}
 		exec_wait_until(x, end);
+	} else {
+		exec_op_error(x, step, NULL, EINVAL, "unknown hold '%s' (or its operand missing): step not held",
+			      kind);
 	}
 }
 

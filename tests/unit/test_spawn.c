@@ -24,6 +24,7 @@
 #include "settings.h"
 #include "spawn.h"
 #include "report.h"
+#include "vocab.h"
 #include "telemetry.h"
 #include "work.h"
 
@@ -866,6 +867,28 @@ static void test_stop_without_start(void **st)
 	prog_free(&pr);
 }
 
+/* Every policy and memory policy of the language (interp/format.c) is
+ * one the guest applies: none falls through to "unknown". */
+static void test_settings_cover_the_language(void **st)
+{
+	(void)st;
+	const struct ty *const variants[] = {&ty_sched_policy, &ty_mem_policy};
+	const char *const keys[] = {"policy", "mem_policy"};
+	for (size_t v = 0; v < 2; v++) {
+		for (const struct ty_alt *a = variants[v]->alts; a->name; a++) {
+			struct kb_program p;
+			kb_init(&p);
+			kb_emit(&p, OPC_SPAWN);
+			kb_str(&p, keys[v], a->name);
+			struct worker_settings set;
+			char err[256] = "";
+			if (!st_parse(&p, &p.insn[0], &set, err, sizeof(err)) && strstr(err, "unknown"))
+				fail_msg("%s '%s' of the language is unknown to the guest: %s", keys[v], a->name, err);
+			kb_free(&p);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -873,6 +896,7 @@ int main(void)
 		cmocka_unit_test(test_reservoir_caps_and_counts),
 		cmocka_unit_test(test_phase_slices_sum_to_total),
 		cmocka_unit_test(test_unobserved_step_gets_a_slice),
+		cmocka_unit_test(test_settings_cover_the_language),
 		cmocka_unit_test(test_nodemask_golden),
 		cmocka_unit_test(test_settings_parse),
 		cmocka_unit_test(test_telemetry_overhead_ratio),
