@@ -525,18 +525,54 @@ static void samples_json(struct jw *j, const char *key, const struct tm_reservoi
 	jw_end_arr(j);
 }
 
+/* The keys a whole run and a step slice share (report.def: W|P). */
+struct slice_view {
+	uint64_t work_units, iterations, wall_ns, cpu_ns, max_gap_ns, max_gap_at_ns, migrations;
+	uint64_t run_delay_ns, voluntary_csw, involuntary_csw;
+	int max_gap_cpu;
+	const uint64_t *cpus_used;
+	const struct tm_reservoir *wake;
+};
+
+static void slice_json(struct jw *j, const struct slice_view *v)
+{
+	jw_kuint(j, RK(WORK_UNITS), v->work_units);
+	jw_kuint(j, RK(ITERATIONS), v->iterations);
+	jw_kuint(j, RK(WALL_NS), v->wall_ns);
+	jw_kuint(j, RK(CPU_NS), v->cpu_ns);
+	jw_kuint(j, RK(OFF_CPU_NS), sat_sub(v->wall_ns, v->cpu_ns));
+	jw_kuint(j, RK(MAX_GAP_NS), v->max_gap_ns);
+	jw_kuint(j, RK(MAX_GAP_AT_NS), v->max_gap_at_ns);
+	jw_kint(j, RK(MAX_GAP_CPU), v->max_gap_cpu);
+	cpus_json(j, RK(CPUS_USED), v->cpus_used);
+	jw_kuint(j, RK(MIGRATION_COUNT), v->migrations);
+	samples_json(j, RK(WAKE_SAMPLES_NS), v->wake);
+	jw_kuint(j, RK(WAKE_SAMPLE_TOTAL), v->wake->total);
+	jw_kuint(j, RK(VOLUNTARY_CSW), v->voluntary_csw);
+	jw_kuint(j, RK(INVOLUNTARY_CSW), v->involuntary_csw);
+	jw_kuint(j, RK(RUN_DELAY_NS), v->run_delay_ns);
+}
+
+static void numa_json(const struct telemetry *t, struct jw *j)
+{
+	jw_key(j, RK(NUMA_PAGES));
+	jw_obj(j);
+	for (int n = 0; n < TM_MAX_NODES; n++) {
+		if (!t->numa_pages[n])
+			continue;
+		char k[16];
+		snprintf(k, sizeof(k), "%d", n);
+		jw_kuint(j, k, t->numa_pages[n]);
+	}
+	jw_end_obj(j);
+}
+
 void tm_report_json(const struct telemetry *t, struct jw *j)
 {
-	jw_kuint(j, RK(WORK_UNITS), t->work_units);
-	jw_kuint(j, RK(ITERATIONS), t->iterations);
-	jw_kuint(j, RK(WALL_NS), t->wall_ns);
-	jw_kuint(j, RK(CPU_NS), t->cpu_ns);
-	jw_kuint(j, RK(OFF_CPU_NS), sat_sub(t->wall_ns, t->cpu_ns));
-	jw_kuint(j, RK(MAX_GAP_NS), t->max_gap_ns);
-	jw_kuint(j, RK(MAX_GAP_AT_NS), t->max_gap_at_ns);
-	jw_kint(j, RK(MAX_GAP_CPU), t->max_gap_cpu);
-	cpus_json(j, RK(CPUS_USED), t->cpus_used);
-	jw_kuint(j, RK(MIGRATION_COUNT), t->migration_count);
+	slice_json(j, &(struct slice_view){
+		t->work_units, t->iterations, t->wall_ns, t->cpu_ns, t->max_gap_ns, t->max_gap_at_ns,
+		t->migration_count, t->run_delay_ns, t->voluntary_csw, t->involuntary_csw, t->max_gap_cpu,
+		t->cpus_used, &t->wake});
 	jw_key(j, RK(MIGRATION_EVENTS));
 	jw_arr(j);
 	for (uint32_t i = 0; t->migrations && i < t->nmigrations; i++) {
@@ -547,25 +583,10 @@ void tm_report_json(const struct telemetry *t, struct jw *j)
 		jw_end_arr(j);
 	}
 	jw_end_arr(j);
-	samples_json(j, RK(WAKE_SAMPLES_NS), &t->wake);
-	jw_kuint(j, RK(WAKE_SAMPLE_TOTAL), t->wake.total);
 	jw_kuint(j, RK(WAKE_SAMPLE_CAP), TM_MAX_WAKE_SAMPLES);
-	jw_kuint(j, RK(VOLUNTARY_CSW), t->voluntary_csw);
-	jw_kuint(j, RK(INVOLUNTARY_CSW), t->involuntary_csw);
-	jw_kuint(j, RK(RUN_DELAY_NS), t->run_delay_ns);
 	jw_kuint(j, RK(RUN_COUNT), t->run_count);
-	if (t->track_numa) {
-		jw_key(j, RK(NUMA_PAGES));
-		jw_obj(j);
-		for (int n = 0; n < TM_MAX_NODES; n++) {
-			if (!t->numa_pages[n])
-				continue;
-			char k[16];
-			snprintf(k, sizeof(k), "%d", n);
-			jw_kuint(j, k, t->numa_pages[n]);
-		}
-		jw_end_obj(j);
-	}
+	if (t->track_numa)
+		numa_json(t, j);
 	jw_kuint(j, RK(VMSTAT_NUMA_PAGES_MIGRATED), t->vmstat_migrated);
 	jw_kuint(j, RK(FORKS), t->forks);
 	jw_kuint(j, RK(GAP_RESOLUTION_NS), t->spacing_ns);
@@ -576,21 +597,10 @@ void tm_report_json(const struct telemetry *t, struct jw *j)
 		jw_obj(j);
 		jw_kuint(j, RK(EPOCH), ph->epoch);
 		jw_kbool(j, RK(OBSERVED), ph->observed);
-		jw_kuint(j, RK(WALL_NS), ph->wall_ns);
-		jw_kuint(j, RK(CPU_NS), ph->cpu_ns);
-		jw_kuint(j, RK(OFF_CPU_NS), sat_sub(ph->wall_ns, ph->cpu_ns));
-		jw_kuint(j, RK(ITERATIONS), ph->iterations);
-		jw_kuint(j, RK(WORK_UNITS), ph->work_units);
-		jw_kuint(j, RK(MIGRATION_COUNT), ph->migrations);
-		jw_kuint(j, RK(MAX_GAP_NS), ph->max_gap_ns);
-		jw_kuint(j, RK(MAX_GAP_AT_NS), ph->max_gap_at_ns);
-		jw_kint(j, RK(MAX_GAP_CPU), ph->max_gap_cpu);
-		jw_kuint(j, RK(RUN_DELAY_NS), ph->run_delay_ns);
-		jw_kuint(j, RK(VOLUNTARY_CSW), ph->voluntary_csw);
-		jw_kuint(j, RK(INVOLUNTARY_CSW), ph->involuntary_csw);
-		cpus_json(j, RK(CPUS_USED), ph->cpus_used);
-		samples_json(j, RK(WAKE_SAMPLES_NS), &ph->wake);
-		jw_kuint(j, RK(WAKE_SAMPLE_TOTAL), ph->wake.total);
+		slice_json(j, &(struct slice_view){
+			ph->work_units, ph->iterations, ph->wall_ns, ph->cpu_ns, ph->max_gap_ns,
+			ph->max_gap_at_ns, ph->migrations, ph->run_delay_ns, ph->voluntary_csw,
+			ph->involuntary_csw, ph->max_gap_cpu, ph->cpus_used, &ph->wake});
 		jw_end_obj(j);
 	}
 	jw_end_arr(j);

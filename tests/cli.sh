@@ -2,15 +2,7 @@
 # CLI tests: exit codes, quiet success, file:line:col errors, JSON output,
 # dump/ktbc round trip, list.  Run by `make check` (KTSTR, SRCDIR set) or
 # by hand from the repository root.
-set -u
-KTSTR=${KTSTR:-./ktstr}
-SRCDIR=${SRCDIR:-.}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); echo "ok: $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
+. "$(dirname "$0")/lib.sh"
 expect_rc() { # name want cmd...
 	local name=$1 want=$2; shift 2
 	"$@" >"$tmp/out" 2>"$tmp/err"
@@ -129,5 +121,4 @@ sleep 0.5
 pgrep -f "$tmp/fakesrc" >/dev/null && bad "make still running after the interrupt" || ok "no make left running"
 XDG_CACHE_HOME=$tmp/kcache expect_rc "no kernel after the interrupted build" 3 "$KTSTR" kernel path
 
-echo "$pass passed, $fail failed"
-((fail == 0))
+finish

@@ -4,15 +4,7 @@
 # the man pages must render without groff warnings, and the example files
 # in ktstr-scenario(5) must be valid scenarios.  Run by `make check`
 # (KTSTR, SRCDIR set) or by hand from the repository root.
-set -u
-KTSTR=${KTSTR:-./ktstr}
-SRCDIR=${SRCDIR:-.}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); echo "ok: $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
+. "$(dirname "$0")/lib.sh"
 # Show a diff, at most 60 lines of it.
 show_diff() {
 	diff -u --label "$1" --label "$2" "$3" "$4" >"$tmp/diff"
@@ -137,5 +129,4 @@ if [[ -f $page5 ]]; then
 	fi
 fi
 
-echo "$pass passed, $fail failed"
-((fail == 0))
+finish

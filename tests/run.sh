@@ -3,20 +3,9 @@
 # lifecycle end to end, booting the real guest kernel (TCG here).  Skips
 # (exit 77) without a cached kernel.  Each check reads the run's JSON
 # result, so it asserts what was measured, not just an exit status.
-set -u
-KTSTR=${KTSTR:-./ktstr}
-SRCDIR=${SRCDIR:-.}
+. "$(dirname "$0")/lib.sh"
 cd "$SRCDIR"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok: $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
-
-if ! "$KTSTR" kernel path >/dev/null 2>&1; then
-	echo "SKIP: no guest kernel (run: $KTSTR kernel build)"
-	exit 77
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+need_kernel
 export KTSTR_RUNS=$tmp/runs
 
 run() { # name expected-exit args... ; leaves JSON in $tmp/$name.json
@@ -105,6 +94,55 @@ assert c == {"payload reporter: exit_code_eq": True, "payload reporter: min": Tr
 P
 fi
 
+# --- verdicts that must not be wrong (issue 13) -----------------------------------
+if run frozen 1 tests/scenarios/frozen_step.yaml; then
+	py "$tmp/frozen.json" <<'P' && ok "a cgroup frozen through step 2 fails that step's not_starved and max_gap_ms" || bad "frozen step"
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = {(x["name"], x["scope"]): x for x in r["claims"]}
+ns = c[("not_starved", "cgroup frozen, step 2")]
+assert ns["status"] == "failed" and "did no work" in ns.get("detail", ""), ns
+gap = c[("max_gap_ms", "cgroup frozen, step 2")]
+assert gap["status"] == "failed" and gap["actual"] >= 1000, gap
+assert c[("not_starved", "cgroup free, step 2")]["status"] == "held"
+w = [x for x in r["records"] if x["type"] == "worker" and x["cgroup"] == "frozen"][0]
+ph = {p["epoch"]: p for p in w["phases"]}
+assert set(ph) >= {1, 2, 3}, sorted(ph)
+assert ph[2]["observed"] is False and ph[2]["work_units"] == 0, ph[2]
+assert ph[1]["observed"] and ph[3]["observed"]
+assert r["verdict"] == "fail" and "step 2" in r["reason"], r["reason"]
+P
+fi
+
+if run threads 0 tests/scenarios/thread_cgroup.yaml; then
+	py "$tmp/threads.json" <<'P' && ok "clone: thread workers run in their cgroup and its cpuset (one container process)" || bad "thread placement"
+import json, sys
+r = json.load(open(sys.argv[1]))
+w = [x for x in r["records"] if x["type"] == "worker"]
+assert len(w) == 2 and not any(x["sentinel"] for x in w), w
+assert all(x["placement_error"] is None for x in w), [x["placement_error"] for x in w]
+assert w[0]["pid"] == w[1]["pid"] and w[0]["tid"] != w[1]["tid"]
+assert all(set(x["cpus_used"]) == {1} for x in w), [x["cpus_used"] for x in w]
+cap = [x for x in r["records"] if x["type"] == "capture"][0]
+assert cap["pids"] == [w[0]["pid"]], (cap["pids"], w[0]["pid"])
+assert {(x["name"], x["status"]) for x in r["claims"] if x["name"] == "isolation"} == {("isolation", "held")}
+P
+fi
+
+for sc in affinity_pinned mixed_workloads; do
+	if run "$sc" 0 "scenarios/$sc.yaml"; then
+		py "$tmp/$sc.json" <<'P' && ok "catalog $sc: every worker as specified, thread workers in their cgroups" || bad "catalog $sc"
+import json, sys
+r = json.load(open(sys.argv[1]))
+errs = [(x["cgroup"], k, v) for x in r["records"] if x["type"] == "worker"
+        for k, v in x.items() if k.endswith("_error") and v]
+assert not errs, errs
+wc = [c for c in r["claims"] if c["name"] == "workers_configured"]
+assert wc and wc[0]["status"] == "held", wc
+P
+	fi
+done
+
 "$KTSTR" run --junit "$tmp/j.xml" tests/scenarios/impossible.yaml >/dev/null 2>&1
 python3 -c "import xml.dom.minidom,sys; d=xml.dom.minidom.parse(sys.argv[1]); assert d.getElementsByTagName('failure')" "$tmp/j.xml" &&
 	ok "JUnit XML written with the failure" || bad "junit"
@@ -166,5 +204,4 @@ P
 	fi
 done
 
-echo "$pass passed, $fail failed"
-((fail == 0))
+finish

@@ -5,19 +5,8 @@
 # channel intact, and that no QEMU process or temp dir outlives a run,
 # Ctrl-C included.  Needs a kernel in the cache (scripts/test.sh builds
 # one); without it the test is skipped with exit 77.
-set -u
-KTSTR=${KTSTR:-./ktstr}
-SRCDIR=${SRCDIR:-.}
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok: $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
-
-if ! "$KTSTR" kernel path >/dev/null 2>&1; then
-	echo "SKIP: no guest kernel (run: $KTSTR kernel build)"
-	exit 77
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+need_kernel
 # This test's own temp root, so runs of other tests in parallel are not
 # counted as leftovers; every QEMU of ours has its socket under it.
 export TMPDIR=$tmp/t
@@ -106,5 +95,4 @@ out=$("$KTSTR" shell -i "$tmp/hello.sh" -i /bin/true --exec 'hello.sh && true &&
 after=$(ours)
 [[ $after == "$before" ]] && ok "no qemu process or temp dir left ($after)" || bad "leftovers: before $before, after $after"
 
-echo "$pass passed, $fail failed"
-((fail == 0))
+finish

@@ -286,23 +286,41 @@ static void test_reservoir_caps_and_counts(void **st)
 	munmap(clock, bytes);
 }
 
+static void spin_iters(struct telemetry *t, int n)
+{
+	for (int i = 0; i < n; i++) {
+		spin_units(t, 1024);
+		tm_iter(t);
+	}
+}
+
+/* A telemetry started at epoch `first` of a fresh step clock. */
+static struct telemetry *tm_at_epoch(struct phase_clock **clock, size_t *bytes, uint32_t max, uint32_t first)
+{
+	*clock = phase_clock_new(max, bytes);
+	assert_non_null(*clock);
+	phase_clock_set(*clock, first, tm_now_ns());
+	struct telemetry *t = calloc(1, sizeof(*t));
+	tm_start(t, *clock, false);
+	return t;
+}
+
+static void tm_done(struct telemetry *t, struct phase_clock *clock, size_t bytes)
+{
+	tm_free(t);
+	free(t);
+	munmap(clock, bytes);
+}
+
 static void test_phase_slices_sum_to_total(void **st)
 {
 	(void)st;
 	size_t bytes;
-	struct phase_clock *clock = phase_clock_new(2, &bytes);
-	phase_clock_set(clock, 1, tm_now_ns());
-	struct telemetry *t = calloc(1, sizeof(*t));
-	tm_start(t, clock, false);
-	for (int i = 0; i < 300; i++) {
-		spin_units(t, 1024);
-		tm_iter(t);
-	}
+	struct phase_clock *clock;
+	struct telemetry *t = tm_at_epoch(&clock, &bytes, 2, 1);
+	spin_iters(t, 300);
 	phase_clock_set(clock, 2, tm_now_ns());
-	for (int i = 0; i < 200; i++) {
-		spin_units(t, 1024);
-		tm_iter(t);
-	}
+	spin_iters(t, 200);
 	tm_finish(t);
 	assert_int_equal(t->nphases, 2);
 	assert_int_equal(t->phases[0].epoch, 1);
@@ -315,9 +333,7 @@ static void test_phase_slices_sum_to_total(void **st)
 	assert_true(t->work_units == 500 * 1024);
 	assert_true(t->cpus_used[0] != 0);
 	assert_true(t->phases[0].observed && t->phases[1].observed);
-	tm_free(t);
-	free(t);
-	munmap(clock, bytes);
+	tm_done(t, clock, bytes);
 }
 
 /* A worker that does not run through a whole step (frozen, starved)
@@ -328,14 +344,9 @@ static void test_unobserved_step_gets_a_slice(void **st)
 {
 	(void)st;
 	size_t bytes;
-	struct phase_clock *clock = phase_clock_new(3, &bytes);
-	phase_clock_set(clock, 1, tm_now_ns());
-	struct telemetry *t = calloc(1, sizeof(*t));
-	tm_start(t, clock, false);
-	for (int i = 0; i < 100; i++) {
-		spin_units(t, 1024);
-		tm_iter(t);
-	}
+	struct phase_clock *clock;
+	struct telemetry *t = tm_at_epoch(&clock, &bytes, 3, 1);
+	spin_iters(t, 100);
 	tm_checkpoint(t);
 	sleep_ms(20);	/* "frozen": no checkpoint from here */
 	uint64_t b2 = tm_now_ns();
@@ -344,10 +355,7 @@ static void test_unobserved_step_gets_a_slice(void **st)
 	uint64_t b3 = tm_now_ns();
 	phase_clock_set(clock, 3, b3);
 	sleep_ms(20);
-	for (int i = 0; i < 100; i++) {
-		spin_units(t, 1024);
-		tm_iter(t);
-	}
+	spin_iters(t, 100);
 	tm_finish(t);
 	assert_int_equal(t->nphases, 3);
 	const struct tm_phase *p1 = &t->phases[0], *p2 = &t->phases[1], *p3 = &t->phases[2];
@@ -363,9 +371,7 @@ static void test_unobserved_step_gets_a_slice(void **st)
 	assert_true(t->max_gap_ns >= 340000000ull);
 	assert_true(p1->observed && p3->observed);
 	assert_int_equal(p1->work_units + p3->work_units, t->work_units);
-	tm_free(t);
-	free(t);
-	munmap(clock, bytes);
+	tm_done(t, clock, bytes);
 }
 
 static void test_nodemask_golden(void **st)
