@@ -1,8 +1,9 @@
 #!/bin/bash
 # telemetry-bench.sh KTSTR — benchmark, not a test.  In one VM (TCG here):
 #  1. instrumentation overhead: the spin_wait loop with full telemetry
-#     beside the same arithmetic with none, alternated on one CPU
-#     (goal: >= 98% of the bare rate);
+#     beside the same loop with its checkpoints off (the cost of
+#     telemetry; goal: median >= 0.97) and beside a bare loop of the same
+#     arithmetic, alternated on one CPU;
 #  2. guest -> host transfer: PID 1 sends 10 MB of latency-sample JSON
 #     (1 MB records, as worker reports are shaped) over the data channel;
 #     the host times first to last record (goal: < 1 s under TCG).

@@ -262,56 +262,75 @@ static void power_off(int status)
 		pause();
 }
 
-/* `/init --bench-spin SECONDS` (in a ktstr shell): the spin_wait loop with
- * full telemetry beside the same arithmetic with none, alternated in
- * rounds on one CPU, reporting the rate ratio (bench/telemetry-bench.sh). */
+/* Work units per ns of the spin_wait loop for `seconds`/10, with its
+ * telemetry checkpointing or (checkpoints false) never checkpointing. */
+static double spin_rate(const struct phase_clock *clock, bool checkpoints, double seconds)
+{
+	struct telemetry tm;
+	tm_start(&tm, clock, false);
+	if (!checkpoints)
+		tm.next_checkpoint = UINT64_MAX;
+	uint64_t end = tm_now_ns() + (uint64_t)(seconds * 1e8), t0 = tm_now_ns();
+	while (tm_now_ns() < end)
+		for (int k = 0; k < 64; k++) {
+			spin_units(&tm, 1024);
+			tm_iter(&tm);
+		}
+	double r = (double)tm.work_units / (double)(tm_now_ns() - t0);
+	tm_free(&tm);
+	return r;
+}
+
+/* The same arithmetic as spin_wait, counted in a plain local. */
+static double bare_rate(double seconds)
+{
+	uint64_t end = tm_now_ns() + (uint64_t)(seconds * 1e8);
+	volatile uint64_t sink = 1;
+	uint64_t x = 1, units = 0, t0 = tm_now_ns();
+	while (tm_now_ns() < end)
+		for (int k = 0; k < 64 * 16; k++) {
+			for (int i = 0; i < 64; i++)
+				x = x * 6364136223846793005ull + 1442695040888963407ull;
+			units += 64;
+		}
+	sink = x;
+	(void)sink;
+	return (double)units / (double)(tm_now_ns() - t0);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* `/init --bench-spin SECONDS` (in a ktstr shell): on one CPU, 20 rounds
+ * of the spin_wait loop with full telemetry, the same loop with its
+ * checkpoints off (what telemetry costs, same code otherwise), and a
+ * bare loop of the same arithmetic (what TCG makes of different code);
+ * per-round ratios, median and range (bench/telemetry-bench.sh). */
 static int bench_spin(double seconds)
 {
 	cpu_set_t one;
 	CPU_ZERO(&one);
 	CPU_SET(0, &one);
 	sched_setaffinity(0, sizeof(one), &one);
-	double with = 0, bare = 0, ratio[20];
+	enum { ROUNDS = 20 };
+	double vs_off[ROUNDS], vs_bare[ROUNDS], with = 0;
 	size_t clock_bytes;
 	struct phase_clock *clock = phase_clock_new(0, &clock_bytes);
-	for (int round = 0; round < 20; round++) {
-		double w0 = with, b0 = bare;
-		uint64_t end = tm_now_ns() + (uint64_t)(seconds * 1e8);
-		struct telemetry tm;
-		tm_start(&tm, clock, false);
-		uint64_t t0 = tm_now_ns();
-		while (tm_now_ns() < end)
-			for (int k = 0; k < 64; k++) {
-				spin_units(&tm, 1024);
-				tm_iter(&tm);
-			}
-		tm_finish(&tm);
-		with += (double)tm.work_units / (double)(tm_now_ns() - t0);
-		tm_free(&tm);
-		/* The same arithmetic, counted in a plain local. */
-		end = tm_now_ns() + (uint64_t)(seconds * 1e8);
-		volatile uint64_t sink = 1;
-		uint64_t x = 1, units = 0;
-		t0 = tm_now_ns();
-		while (tm_now_ns() < end)
-			for (int k = 0; k < 64 * 16; k++) {
-				for (int i = 0; i < 64; i++)
-					x = x * 6364136223846793005ull + 1442695040888963407ull;
-				units += 64;
-			}
-		sink = x;
-		(void)sink;
-		bare += (double)units / (double)(tm_now_ns() - t0);
-		ratio[round] = (with - w0) / (bare - b0);
+	for (int round = 0; round < ROUNDS; round++) {
+		double w = spin_rate(clock, true, seconds), off = spin_rate(clock, false, seconds);
+		double bare = bare_rate(seconds);
+		with += w / ROUNDS;
+		vs_off[round] = w / off;
+		vs_bare[round] = w / bare;
 	}
-	for (int i = 1; i < 20; i++)	/* insertion sort for the median */
-		for (int k = i; k > 0 && ratio[k] < ratio[k - 1]; k--) {
-			double t = ratio[k];
-			ratio[k] = ratio[k - 1];
-			ratio[k - 1] = t;
-		}
-	printf("spin with telemetry: %.1f Munits/s, bare loop: %.1f Munits/s; per-round ratio median %.3f (min %.3f, max %.3f, 20 rounds)\n",
-	       with * 1e3 / 20, bare * 1e3 / 20, (ratio[9] + ratio[10]) / 2, ratio[0], ratio[19]);
+	qsort(vs_off, ROUNDS, sizeof(double), cmp_double);
+	qsort(vs_bare, ROUNDS, sizeof(double), cmp_double);
+	printf("spin with telemetry: %.1f Munits/s; per-round ratio vs checkpoints off: median %.3f (min %.3f, max %.3f); vs a bare loop: median %.3f (min %.3f, max %.3f), %d rounds\n",
+	       with * 1e3, (vs_off[9] + vs_off[10]) / 2, vs_off[0], vs_off[ROUNDS - 1],
+	       (vs_bare[9] + vs_bare[10]) / 2, vs_bare[0], vs_bare[ROUNDS - 1], ROUNDS);
 	printf("checkpoint spacing (gap resolution): %.3f ms\n", (double)tm_spacing_ns() / 1e6);
 	munmap(clock, clock_bytes);
 	return 0;

@@ -312,6 +312,30 @@ static void tm_done(struct telemetry *t, struct phase_clock *clock, size_t bytes
 	munmap(clock, bytes);
 }
 
+/* The checkpoint spacing comes from the measured read cost, within its
+ * bounds, and every report states it. */
+static void test_spacing_is_measured_and_reported(void **st)
+{
+	(void)st;
+	uint64_t s = tm_spacing_ns();
+	assert_true(s >= TM_CHECKPOINT_NS && s <= TM_MAX_SPACING_NS);
+	assert_int_equal(tm_spacing_ns(), s);
+	struct telemetry *t = calloc(1, sizeof(*t));
+	tm_start(t, NULL, false);
+	tm_finish(t);
+	struct jw j;
+	jw_init(&j);
+	jw_obj(&j);
+	tm_report_json(t, &j);
+	jw_end_obj(&j);
+	cJSON *c = cJSON_Parse(j.buf);
+	assert_true(num(c, "gap_resolution_ns") == (double)s);
+	cJSON_Delete(c);
+	jw_free(&j);
+	tm_free(t);
+	free(t);
+}
+
 static void test_phase_slices_sum_to_total(void **st)
 {
 	(void)st;
@@ -902,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_reservoir_caps_and_counts),
 		cmocka_unit_test(test_phase_slices_sum_to_total),
 		cmocka_unit_test(test_unobserved_step_gets_a_slice),
+		cmocka_unit_test(test_spacing_is_measured_and_reported),
 		cmocka_unit_test(test_settings_cover_the_language),
 		cmocka_unit_test(test_nodemask_golden),
 		cmocka_unit_test(test_settings_parse),
