@@ -83,7 +83,7 @@ int cg_write(const struct cgroups *c, const char *name, const char *file, const 
 	return write_file(path, val);
 }
 
-int cg_read(const struct cgroups *c, const char *name, const char *file, char *out, size_t n)
+int cg_read_all(const struct cgroups *c, const char *name, const char *file, char *out, size_t n)
 {
 	char path[700], dir[600];
 	cg_path(c, name, dir, sizeof(dir));
@@ -95,6 +95,12 @@ int cg_read(const struct cgroups *c, const char *name, const char *file, char *o
 	int e = r < 0 ? -errno : 0;
 	close(fd);
 	out[r > 0 ? r : 0] = 0;
+	return e;
+}
+
+int cg_read(const struct cgroups *c, const char *name, const char *file, char *out, size_t n)
+{
+	int e = cg_read_all(c, name, file, out, n);
 	out[strcspn(out, "\n")] = 0;
 	return e;
 }

@@ -23,6 +23,8 @@ int cg_create(const struct cgroups *c, const char *name);
 int cg_write(const struct cgroups *c, const char *name, const char *file, const char *val);
 /* Read a control file (trailing newline stripped) into out. */
 int cg_read(const struct cgroups *c, const char *name, const char *file, char *out, size_t n);
+/* The whole file (several lines), NUL-terminated. */
+int cg_read_all(const struct cgroups *c, const char *name, const char *file, char *out, size_t n);
 /* Kill everything in it (cgroup.kill, else SIGKILL each pid), wait up to
  * 2 s for it to empty, rmdir. */
 int cg_remove(const struct cgroups *c, const char *name);

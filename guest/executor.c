@@ -103,9 +103,10 @@ static void remove_step_cgroups(struct exec *x, int step)
 	}
 }
 
-/* A step's slice of the reports starts once its ops and cgroups are in
- * place: the phase word changes after them, so a cpuset the step sets is
- * already in force for every CPU its slice records. */
+/* A step's window (its slice of every report) starts once its ops and
+ * cgroups are in place, so a cpuset the step sets is already in force for
+ * every CPU its slice records, and ends with its hold: the next step's
+ * ops (a thaw, a cpuset change) fall between two windows. */
 static void run_block(struct exec *x, uint32_t begin, uint32_t end, const struct kb_insn *step)
 {
 	uint32_t setup = block_setup(&x->prog, begin, end);
@@ -114,6 +115,7 @@ static void run_block(struct exec *x, uint32_t begin, uint32_t end, const struct
 	if (step) {
 		phase_clock_set(x->clock, (uint32_t)x->step, tm_now_ns());
 		hold(x, step, begin, setup);
+		phase_clock_end(x->clock, tm_now_ns());
 	}
 }
 
@@ -174,6 +176,7 @@ int exec_program(struct exec *x)
 			uint32_t end = block_end(p, i);
 			bool is_step = in->op == OPC_STEP;
 			if (is_step) {
+				phase_clock_end(x->clock, tm_now_ns());	/* the backdrop's window */
 				int64_t idx = 0;
 				kb_get_int(p, in, "index", &idx);
 				x->step = (int)idx;

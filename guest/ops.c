@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef int (*op_fn)(struct exec *x, const struct kb_insn *in);
@@ -335,14 +336,42 @@ static int freeze(struct exec *x, const struct kb_insn *in, const char *v)
 	return e;
 }
 
+#define FREEZE_SETTLE_NS 2000000000ull
+
+/* cgroup.freeze is asynchronous: the kernel freezes (or thaws) the
+ * tasks after the write returns, and cgroup.events says when it is done.
+ * The op waits for that (bounded), so the next step's window starts with
+ * the cgroup really frozen or running. */
+static int freeze_settled(struct exec *x, const struct kb_insn *in, const char *want)
+{
+	const char *name = s(x, in, "name");
+	uint64_t deadline = tm_now_ns() + FREEZE_SETTLE_NS;
+	char ev[512];
+	for (;;) {
+		int e = cg_read_all(&x->cg, name, "cgroup.events", ev, sizeof(ev));
+		const char *f = e ? NULL : strstr(ev, "frozen ");
+		if (f && f[7] == want[0])
+			return 0;
+		if (e || tm_now_ns() >= deadline) {
+			exec_op_error(x, in, name, e ? e : ETIMEDOUT, "cgroup.events did not reach frozen %s within %llu ms",
+				      want, (unsigned long long)(FREEZE_SETTLE_NS / 1000000));
+			return e ? e : -ETIMEDOUT;
+		}
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+}
+
 static int op_freeze(struct exec *x, const struct kb_insn *in)
 {
-	return freeze(x, in, "1");
+	int e = freeze(x, in, "1");
+	return e ? e : freeze_settled(x, in, "1");
 }
 
 static int op_thaw(struct exec *x, const struct kb_insn *in)
 {
-	return freeze(x, in, "0");
+	int e = freeze(x, in, "0");
+	return e ? e : freeze_settled(x, in, "0");
 }
 
 static int op_capture(struct exec *x, const struct kb_insn *in)

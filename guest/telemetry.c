@@ -192,7 +192,7 @@ static void res_add(struct tm_reservoir *r, uint64_t v, uint64_t *rng)
 
 static struct tm_phase *open_phase(struct telemetry *t)
 {
-	return t->nphases ? &t->phases[t->nphases - 1] : NULL;
+	return t->nphases && t->slice_open ? &t->phases[t->nphases - 1] : NULL;
 }
 
 static void phase_baseline(struct telemetry *t, uint64_t now)
@@ -232,8 +232,9 @@ static void phase_close(struct telemetry *t, uint64_t now)
 static struct tm_phase *phase_new(struct telemetry *t, uint32_t epoch)
 {
 	t->cur_epoch = epoch;
+	t->slice_open = false;
 	if (t->nphases >= TM_MAX_PHASES)
-		return NULL;	/* the last slot keeps absorbing */
+		return NULL;	/* the table is full: later steps go unrecorded */
 	struct tm_phase *ph = &t->phases[t->nphases++];
 	memset(ph, 0, sizeof(*ph));
 	ph->epoch = epoch;
@@ -250,6 +251,7 @@ static void phase_open(struct telemetry *t, uint32_t epoch, uint64_t from, uint6
 	if (ph) {
 		ph->observed = true;
 		bit_set(ph->cpus_used, t->cpu);	/* the boundary CPU */
+		t->slice_open = true;
 	}
 	phase_baseline(t, now);
 	t->pbase.start_ns = from;
@@ -264,60 +266,77 @@ static void phase_gap(struct tm_phase *ph, uint64_t gap, uint64_t at, int cpu)
 	}
 }
 
-static uint64_t epoch_start(const struct telemetry *t, uint32_t e, uint64_t lo, uint64_t hi)
+static uint64_t clamp64(uint64_t v, uint64_t lo, uint64_t hi)
 {
-	uint64_t b = e < t->clock->nslots ? t->clock->start_ns[e] : hi;
-	return b < lo ? lo : b > hi ? hi : b;
+	return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* The step clock moved from cur_epoch to e between the last checkpoint
- * (last) and now, with `blocked` ns of voluntary blocking in between.
- * Each step's slice is cut from its time window: the open slice ends
- * where the next step began, every step the worker never ran in gets a
- * slice of its own (no work, the whole window a gap, observed false),
- * and the new slice starts where its step began.  Where the blocking
- * fell is unknown, so each piece's gap is its length less all of it: a
- * lower bound, exact for a worker that was frozen or starved. */
+/* Where epoch k's window ends, seen at now with the clock at epoch e:
+ * its recorded end, else the next step's start, else (k is the running
+ * step) never; clamped to [lo, now]. */
+static uint64_t window_end(const struct telemetry *t, uint32_t k, uint32_t e, uint64_t lo, uint64_t now)
+{
+	const struct phase_clock *c = t->clock;
+	uint64_t end = k < c->nslots ? c->end_ns[k] : 0;
+	if (!end && k < e)
+		end = k + 1 < c->nslots ? c->start_ns[k + 1] : now;
+	return end ? clamp64(end, lo, now) : now + 1;
+}
+
+/* The step clock moved on since the last checkpoint (last): to another
+ * epoch e, or past the end of the running step's window.  Every step's
+ * slice is cut from its window [start, end]; the time between a step's
+ * end and the next step's start (the next step's ops) belongs to no
+ * step.  The open slice ends where its window ends, every step the
+ * worker did not run in gets a slice of its own (no work, the whole
+ * window a gap, observed false), and the slice of e opens where e began
+ * if its window is still running.  The work since the last checkpoint
+ * stays with the slice that was open then.  Where the `blocked` ns of
+ * voluntary blocking fell is unknown, so each piece's gap is its length
+ * less all of it: a lower bound, exact for a frozen or starved worker. */
 static void phase_advance(struct telemetry *t, uint32_t e, uint64_t last, uint64_t now, uint64_t blocked)
 {
 	uint64_t from = last;
 	struct tm_phase *ph = open_phase(t);
+	if (ph) {
+		uint64_t end = window_end(t, t->cur_epoch, e, from, now);
+		phase_gap(ph, sat_sub(end > now ? now - from : end - from, blocked), now - t->start_ns, t->cpu);
+		if (end > now)
+			return;	/* still inside its window */
+		phase_close(t, end);
+		t->slice_open = false;
+		from = end;
+	}
 	for (uint32_t k = t->cur_epoch + 1; k <= e && k > t->cur_epoch; k++) {
-		uint64_t b = epoch_start(t, k, from, now);
-		if (ph) {
-			phase_gap(ph, sat_sub(b - from, blocked), b - t->start_ns, t->cpu);
-			phase_close(t, b);
+		uint64_t start = clamp64(k < t->clock->nslots ? t->clock->start_ns[k] : now, from, now);
+		uint64_t end = window_end(t, k, e, start, now);
+		if (end > now) {	/* the running step: open its slice */
+			phase_open(t, k, start, now);
+			phase_gap(open_phase(t), sat_sub(now - start, blocked), now - t->start_ns, t->cpu);
+			return;
 		}
-		from = b;
-		if (k == e)
-			break;
-		uint64_t next = epoch_start(t, k + 1, from, now);
-		ph = phase_new(t, k);
-		if (ph) {
-			ph->wall_ns = next - from;
-			phase_gap(ph, sat_sub(next - from, blocked), next - t->start_ns, t->cpu);
+		struct tm_phase *skipped = phase_new(t, k);
+		if (skipped) {
+			skipped->wall_ns = end - start;
+			phase_gap(skipped, sat_sub(end - start, blocked), end - t->start_ns, t->cpu);
 		}
-		from = next;
-		ph = NULL;	/* closed already: its totals are zero */
+		from = end;
 	}
-	if (e < t->cur_epoch) {	/* never happens; keep the slices sane */
-		if (ph)
-			phase_close(t, now);
-		from = now;
-	}
-	phase_open(t, e, from, now);
-	phase_gap(open_phase(t), sat_sub(now - from, blocked), now - t->start_ns, t->cpu);
+	t->cur_epoch = e;
 }
 
 /* ---- step clock (executor side) ------------------------------------------ */
 
 struct phase_clock *phase_clock_new(uint32_t max_epoch, size_t *bytes)
 {
-	size_t n = sizeof(struct phase_clock) + ((size_t)max_epoch + 1) * sizeof(uint64_t);
+	size_t slots = (size_t)max_epoch + 1;
+	size_t n = sizeof(struct phase_clock) + 2 * slots * sizeof(uint64_t);
 	struct phase_clock *c = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (c == MAP_FAILED)
 		return NULL;
-	c->nslots = max_epoch + 1;
+	c->nslots = (uint32_t)slots;
+	c->start_ns = c->times;
+	c->end_ns = c->times + slots;
 	c->start_ns[0] = tm_now_ns();
 	*bytes = n;
 	return c;
@@ -328,6 +347,13 @@ void phase_clock_set(struct phase_clock *c, uint32_t epoch, uint64_t now_ns)
 	if (epoch < c->nslots)
 		c->start_ns[epoch] = now_ns;
 	__atomic_store_n(&c->epoch, epoch, __ATOMIC_RELEASE);
+}
+
+void phase_clock_end(struct phase_clock *c, uint64_t now_ns)
+{
+	uint32_t e = c->epoch;
+	if (e < c->nslots && !c->end_ns[e])
+		__atomic_store_n(&c->end_ns[e], now_ns, __ATOMIC_RELEASE);
 }
 
 /* ---- lifecycle ------------------------------------------------------------- */
@@ -387,8 +413,14 @@ void tm_start(struct telemetry *t, const struct phase_clock *clock, bool track_n
 	t->max_gap_cpu = t->cpu;
 	t->cpu_start_ns = thread_cpu_ns();
 	t->start_ns = t->last_ns = tm_now_ns();
-	if (clock)
-		phase_open(t, clock_epoch(t), t->start_ns, t->start_ns);
+	if (clock) {
+		/* born in a transition (the next step's ops): no slice yet */
+		uint32_t e = clock_epoch(t);
+		if (e < clock->nslots && clock->end_ns[e])
+			t->cur_epoch = e;
+		else
+			phase_open(t, e, t->start_ns, t->start_ns);
+	}
 	t->stride = TM_CHECKPOINT;
 	t->next_checkpoint = TM_CHECKPOINT;
 }
@@ -411,7 +443,9 @@ static uint64_t gap_update(struct telemetry *t, uint64_t now)
 static void phase_step(struct telemetry *t, uint64_t last, uint64_t now, uint64_t gap)
 {
 	uint32_t e = clock_epoch(t);
-	if (t->clock && e != t->cur_epoch)
+	const volatile uint64_t *end = t->clock && e < t->clock->nslots ? &t->clock->end_ns[e] : NULL;
+	bool ended = end && __atomic_load_n(end, __ATOMIC_ACQUIRE) && t->slice_open;
+	if (t->clock && (e != t->cur_epoch || ended))
 		phase_advance(t, e, last, now, t->blocked_ns);
 	else
 		phase_gap(open_phase(t), gap, now - t->start_ns, t->cpu);

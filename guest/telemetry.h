@@ -38,19 +38,25 @@ struct jw;
 #define TM_MAX_NODES 64			/* numa_pages per node */
 
 /* The executor's step clock, in MAP_SHARED memory every worker reads:
- * epoch is the step now running (0: backdrop before step 1, k: step k);
- * start_ns[k] (CLOCK_MONOTONIC) is when epoch k began, written before
- * epoch moves to k. */
+ * epoch is the step now running (0: backdrop before step 1, k: step k).
+ * Step k's window is [start_ns[k], end_ns[k]] (CLOCK_MONOTONIC): it
+ * starts once its ops are done (start written before epoch moves to k)
+ * and ends when its hold does (end_ns[k], 0 while it runs); the next
+ * step's ops run between two windows and belong to neither. */
 struct phase_clock {
 	volatile uint32_t epoch;
-	uint32_t nslots;		/* entries of start_ns */
-	volatile uint64_t start_ns[];
+	uint32_t nslots;		/* entries of start_ns and end_ns */
+	volatile uint64_t *start_ns, *end_ns;
+	volatile uint64_t times[];	/* both arrays */
 };
 
 /* A clock for epochs 0..max_epoch in fresh MAP_SHARED memory (NULL on
- * failure), its size, and the executor's step change. */
+ * failure), its size; the executor's step start and the end of the
+ * running step's window. */
 struct phase_clock *phase_clock_new(uint32_t max_epoch, size_t *bytes);
 void phase_clock_set(struct phase_clock *c, uint32_t epoch, uint64_t now_ns);
+/* The running step's window ends (once: a second call changes nothing). */
+void phase_clock_end(struct phase_clock *c, uint64_t now_ns);
 
 struct tm_migration {
 	uint64_t at_ns;			/* since the worker started */
@@ -106,7 +112,8 @@ struct telemetry {
 	bool finished;
 	/* private to telemetry.c */
 	int tid;
-	uint32_t cur_epoch;		/* phase word value of the open phase */
+	uint32_t cur_epoch;		/* epoch of the last slice */
+	bool slice_open;		/* that slice's window is still running */
 	uint64_t blocked_ns;		/* voluntary blocking since the last checkpoint */
 	uint64_t stride;		/* work units between checkpoints */
 	uint64_t spacing_ns;		/* checkpoint spacing aimed at */
