@@ -1,6 +1,6 @@
 /* kernel: cache layout, key, resolution and the kernel + scheduler build. */
 #include "kernel.h"
-#include "builtin.h"
+#include "exitcode.h"
 #include "proc.h"
 #include "util.h"
 

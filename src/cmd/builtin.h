@@ -7,12 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum kt_exit {
-	KT_EXIT_PASS = 0,	/* pass or skip */
-	KT_EXIT_FAIL = 1,	/* a claim did not hold */
-	KT_EXIT_USAGE = 2,	/* invalid input or usage */
-	KT_EXIT_INFRA = 3,	/* the harness could not run it */
-};
+#include "exitcode.h"
 
 struct builtin {
 	const char *name;
