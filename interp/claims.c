@@ -67,6 +67,17 @@ const struct ty ty_metric = {
 	{"max_cross_node_migration_ratio", THRESH(0, 1e9), 0, "off", "NUMA page migrations per page", CK(EV_AT_MOST, "cross_node_migration_ratio")}, \
 	{"max_slow_tier_ratio", THRESH(0, 1), 0, "off", "share of pages outside the cpuset's nodes", CK(EV_AT_MOST, "slow_tier_ratio")}
 
+/* Checks the host monitor answers (src/vm/monitor.h): whole-run values
+ * of the guest kernel's runqueues, so only at scenario scope.  Off until
+ * a layer sets them; docs/thresholds.md has what healthy runs read. */
+#define MONITOR_CHECK_FIELDS \
+	{"max_cpu_stall_ms", THRESH(0, 1e9), 0, "off", "no CPU with more than one runnable task went longer without a context switch (host monitor)", CK(EV_MONITOR_AT_MOST, "max_cpu_stall_ms")}, \
+	{"max_runqueue_imbalance", THRESH(0, 1e6), 0, "off", "spread of nr_running across CPUs, held for a whole 500 ms window (host monitor)", CK(EV_MONITOR_AT_MOST, "max_runqueue_imbalance")}, \
+	{"max_local_dsq_depth", THRESH(0, 1e9), 0, "off", "deepest sched_ext local dispatch queue of any CPU (host monitor)", CK(EV_MONITOR_AT_MOST, "max_local_dsq_depth")}, \
+	{"max_scx_wait_ms", THRESH(0, 1e9), 0, "off", "no sched_ext task stayed runnable without running longer (host monitor, each CPU's runnable list)", CK(EV_MONITOR_AT_MOST, "max_scx_wait_ms")}
+
+const struct ty_field monitor_check_fields[] = {MONITOR_CHECK_FIELDS, {0}};
+
 const struct ty ty_checks = {
 	.kind = TY_STRUCT, .id = "checks",
 	.doc = "Threshold checks for one cgroup.",
@@ -93,6 +104,19 @@ const struct ty ty_claims = {
 	.doc = "What must hold. Layers merge defaults, then the scheduler's claims, then the scenario's; the last one set wins and `off` switches a check off.",
 	.fields = (const struct ty_field[]){
 		CHECK_FIELDS,
+		{"cgroups", &(const struct ty){.kind = TY_DICT, .flags = TYF_SLASH, .elem = &ty_checks}, 0, NULL, "per-cgroup overrides"},
+		{"metrics", &(const struct ty){.kind = TY_LIST, .elem = &ty_pointwise}, 0, NULL, "pointwise claims"},
+		{0}},
+};
+
+/* The scenario's (and a scheduler definition's) claims: also the
+ * monitor checks. */
+const struct ty ty_scenario_claims = {
+	.kind = TY_STRUCT, .id = "scenario_claims",
+	.doc = "What must hold. Layers merge defaults, then the scheduler's claims, then the scenario's; the last one set wins and `off` switches a check off.",
+	.fields = (const struct ty_field[]){
+		CHECK_FIELDS,
+		MONITOR_CHECK_FIELDS,
 		{"cgroups", &(const struct ty){.kind = TY_DICT, .flags = TYF_SLASH, .elem = &ty_checks}, 0, NULL, "per-cgroup overrides"},
 		{"metrics", &(const struct ty){.kind = TY_LIST, .elem = &ty_pointwise}, 0, NULL, "pointwise claims"},
 		{0}},

@@ -288,10 +288,10 @@ static const struct ynode *layered(const struct ynode *const *layers, size_t n,
 	return v;
 }
 
-static void emit_checks(struct lctx *c, const struct ynode *const *layers, size_t n,
-			bool with_defaults, const char *cgroup, int64_t step)
+static void emit_check_rows(struct lctx *c, const struct ty_field *rows, const struct ynode *const *layers,
+			    size_t n, bool with_defaults, const char *cgroup, int64_t step)
 {
-	for (const struct ty_field *f = ty_checks.fields; f->key; f++) {
+	for (const struct ty_field *f = rows; f->key; f++) {
 		struct ynode tmp;
 		const struct ynode *v = layered(layers, n, f->key);
 		if (!v && with_defaults)
@@ -313,6 +313,14 @@ static void emit_checks(struct lctx *c, const struct ynode *const *layers, size_
 		else
 			lower_scalar(c, "value", f->ty, v);
 	}
+}
+
+static void emit_checks(struct lctx *c, const struct ynode *const *layers, size_t n,
+			bool with_defaults, const char *cgroup, int64_t step)
+{
+	emit_check_rows(c, ty_checks.fields, layers, n, with_defaults, cgroup, step);
+	if (!cgroup && !step)	/* the monitor's checks are whole-run */
+		emit_check_rows(c, monitor_check_fields, layers, n, with_defaults, NULL, 0);
 }
 
 static void emit_metric_claims(struct lctx *c, const struct ynode *claims, int64_t step)

@@ -23,7 +23,9 @@ extern const struct ty ty_scenario, ty_include_file, ty_topology;
 extern const struct ty ty_workspec, ty_cgroup_def, ty_cpuset_spec;
 extern const struct ty ty_affinity, ty_sched_policy, ty_mem_policy, ty_hold;
 extern const struct ty ty_op, ty_work, ty_phase;
-extern const struct ty ty_checks, ty_claims, ty_metric, ty_pointwise;
+extern const struct ty ty_checks, ty_claims, ty_scenario_claims, ty_metric, ty_pointwise;
+/* Checks on the host monitor's summary: scenario claims only. */
+extern const struct ty_field monitor_check_fields[];
 extern const struct ty ty_mpol_flag, ty_clone_mode;
 
 /* The keys of a workspec, shared by cgroup definitions and spawn ops. */
@@ -59,6 +61,7 @@ enum check_eval {
 	EV_ISOLATION,		/* switch: workers ran only on their cgroup's cpuset */
 	EV_AT_MOST,		/* threshold: metric <= value */
 	EV_AT_LEAST,		/* threshold: metric >= value */
+	EV_MONITOR_AT_MOST,	/* threshold on the host monitor's summary (scenario scope) */
 	EV__COUNT
 };
 struct check_info {

@@ -317,6 +317,40 @@ static void check_threshold(struct ctx *c, const struct scope *s, const struct c
 	free(w);
 }
 
+/* A check on the host monitor's summary (the run's "monitor" record).
+ * No monitor, or one that could not read the guest kernel, is "not
+ * evaluated" (n/a, with the reason), never held. */
+static void check_monitor(struct ctx *c, const struct scope *s, const struct check_info *ci,
+			  double limit, struct claim_result *r)
+{
+	(void)s;
+	const cJSON *rec, *mon = NULL;
+	cJSON_ArrayForEach(rec, c->records)
+		if (rec_kind_of(jstr(rec, RK(TYPE))) == RT_MONITOR)
+			mon = rec;
+	snprintf(r->expected, sizeof(r->expected), "<= %.6g", limit);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(mon, ci->metric);
+	if (!mon || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mon, RK(AVAILABLE))) || !cJSON_IsNumber(v)) {
+		r->status = CS_NA;
+		snprintf(r->actual_text, sizeof(r->actual_text), "not evaluated");
+		snprintf(r->detail, sizeof(r->detail), "%s%s", !mon ? "this run had no host monitor" :
+			 !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mon, RK(AVAILABLE))) ? "monitor unavailable: "
+			 : "the monitor could not read ", !mon ? "" : jstr(mon, RK(REASON)) ? jstr(mon, RK(REASON)) : ci->metric);
+		return;
+	}
+	r->actual = v->valuedouble;
+	r->passed = r->actual <= limit;
+	if (!r->passed && !strcmp(ci->metric, RK(MAX_CPU_STALL_MS)))
+		snprintf(r->detail, sizeof(r->detail), "CPU %d did not switch for %.0f ms with runnable tasks waiting (at %.1f s)",
+			 (int)jnum(mon, RK(STALL_CPU), -1), r->actual, jnum(mon, RK(STALL_AT_MS), 0) / 1e3);
+	else if (!r->passed && !strcmp(ci->metric, RK(MAX_SCX_WAIT_MS)))
+		snprintf(r->detail, sizeof(r->detail), "%s[%d] waited %.0f ms runnable on CPU %d (at %.1f s)",
+			 jstr(mon, RK(WAIT_COMM)) ? jstr(mon, RK(WAIT_COMM)) : "?", (int)jnum(mon, RK(WAIT_PID), -1),
+			 r->actual, (int)jnum(mon, RK(WAIT_CPU), -1), jnum(mon, RK(WAIT_AT_MS), 0) / 1e3);
+	else if (!r->passed)
+		snprintf(r->detail, sizeof(r->detail), "%s = %.6g", ci->metric, r->actual);
+}
+
 typedef void (*check_evaluator)(struct ctx *c, const struct scope *s, const struct check_info *ci,
 				double limit, struct claim_result *r);
 
@@ -325,6 +359,7 @@ static const check_evaluator evaluators[EV__COUNT] = {
 	[EV_ISOLATION] = check_isolation,
 	[EV_AT_MOST] = check_threshold,
 	[EV_AT_LEAST] = check_threshold,
+	[EV_MONITOR_AT_MOST] = check_monitor,
 };
 
 bool check_evaluator_exists(enum check_eval e)
@@ -383,6 +418,8 @@ static void eval_check(struct ctx *c, const struct ty_field *f, const struct sco
 		evaluators[ci->eval](c, s, ci, limit, r);
 	}
 	finish(c, r, ci->eval == EV_AT_MOST || ci->eval == EV_AT_LEAST ? ci->metric : NULL);
+	if (ci->eval == EV_MONITOR_AT_MOST && !isnan(r->actual) && strstr(ci->metric, "_ms"))
+		snprintf(r->actual_text, sizeof(r->actual_text), "%.6g ms", r->actual);
 }
 
 /* ---- pointwise claims -------------------------------------------------------------- */
@@ -619,6 +656,10 @@ void check_run(const struct kb_program *p, const cJSON *records, struct check_ou
 				eval_check(&c, f, &s);
 			}
 		}
+	}
+	for (const struct ty_field *f = monitor_check_fields; f->key; f++) {
+		struct scope s = {NULL, 0};
+		eval_check(&c, f, &s);
 	}
 	for (uint32_t i = 0; i < p->ninsn; i++)
 		if (p->insn[i].op == OPC_CLAIM)

@@ -191,6 +191,21 @@ static bool scheduler_failure(const cJSON *records, char *out, size_t n)
 	return false;
 }
 
+/* What the host monitor saw of a scheduler failure, for the first line:
+ * the task that waited longest and its CPU. */
+static bool monitor_saw(const cJSON *r, char *out, size_t n)
+{
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "monitor"), "summary");
+	double wait = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(s, "max_scx_wait_ms"));
+	if (!s || !(wait >= 1000))
+		return false;
+	snprintf(out, n, "CPU %.0f: %s[%.0f] runnable for %.1f s without running; ",
+		 cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(s, "wait_cpu")),
+		 jstr(s, "wait_comm") ? jstr(s, "wait_comm") : "?",
+		 cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(s, "wait_pid")), wait / 1e3);
+	return true;
+}
+
 /* The verdict from run status, findings and claims, with one reason. */
 static void decide(cJSON *r)
 {
@@ -210,7 +225,11 @@ static void decide(cJSON *r)
 		snprintf(reason, sizeof(reason), "%s", skip);
 	} else if (scheduler_failure(cJSON_GetObjectItemCaseSensitive(r, "records"), sched, sizeof(sched))) {
 		v = V_FAIL;
-		snprintf(reason, sizeof(reason), "%s", sched);
+		char seen[200] = "";
+		monitor_saw(r, seen, sizeof(seen));
+		size_t l = strlen(seen);
+		memcpy(reason, seen, l + 1);
+		snprintf(reason + l, sizeof(reason) - l, "%s", sched);
 	} else if (cJSON_GetArraySize(findings)) {
 		const cJSON *f = cJSON_GetArrayItem(findings, 0);
 		v = V_FAIL;
@@ -286,6 +305,8 @@ cJSON *result_build(const struct kb_program *p, const struct result_meta *m,
 	add_findings(r, run->vm.console);
 	add_workers(r, run->records);
 	cJSON_AddItemToObject(r, "records", cJSON_Duplicate(run->records, 1));
+	if (run->vm.monitor)
+		cJSON_AddItemToObject(r, "monitor", cJSON_Duplicate(run->vm.monitor, 1));
 	cJSON_AddStringToObject(r, "console_tail", run->vm.console_tail ? run->vm.console_tail : "");
 	decide(r);
 	return r;
@@ -346,6 +367,49 @@ static void print_scheduler(const cJSON *r, FILE *out)
 	}
 }
 
+
+/* The host monitor in a few lines: what it saw per CPU, or why not. */
+static void print_monitor(const cJSON *r, FILE *out)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(r, "monitor");
+	if (!m)
+		return;
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "available"))) {
+		fprintf(out, "  monitor: unavailable (%s)\n", jstr(m, "reason") ? jstr(m, "reason") : "?");
+		return;
+	}
+	const cJSON *sum = cJSON_GetObjectItemCaseSensitive(m, "summary");
+	double n = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "samples"));
+	double period = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "period_ms"));
+	fprintf(out, "  monitor: %.0f samples every %.0f ms; longest CPU stall %.0f ms (cpu %.0f), max local DSQ %.0f, max global DSQ %.0f\n",
+		n, period, cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "max_cpu_stall_ms")),
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "stall_cpu")),
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "max_local_dsq_depth")),
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "max_global_dsq_depth")));
+	double wait = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "max_scx_wait_ms"));
+	if (wait > 0)
+		fprintf(out, "  monitor: longest sched_ext runnable wait %.0f ms: %s[%.0f] on CPU %.0f at %.1f s\n", wait,
+			jstr(sum, "wait_comm") ? jstr(sum, "wait_comm") : "?",
+			cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "wait_pid")),
+			cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "wait_cpu")),
+			cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "wait_at_ms")) / 1e3);
+	const cJSON *sw = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "series"), "nr_switches");
+	const cJSON *cpu;
+	int c = 0;
+	fprintf(out, "  monitor: context switches per CPU:");
+	cJSON_ArrayForEach(cpu, sw) {
+		const cJSON *first = cJSON_GetArrayItem(cpu, 0), *last = cJSON_GetArrayItem(cpu, cJSON_GetArraySize(cpu) - 1);
+		fprintf(out, " cpu%d %.0f", c++, last && first ? last->valuedouble - first->valuedouble : 0);
+	}
+	fputc('\n', out);
+	const cJSON *wd = cJSON_GetObjectItemCaseSensitive(m, "watchdog");
+	if (wd)
+		fprintf(out, "  monitor: sched_ext watchdog %.0f ms %s\n",
+			cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(wd, "requested_ms")),
+			cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(wd, "verified")) ? "applied and read back"
+			: jstr(wd, "error") ? jstr(wd, "error") : "not applied (no scheduler was enabled)");
+}
+
 void result_print(const cJSON *r, FILE *out, bool color)
 {
 	enum verdict v = result_verdict(r);
@@ -379,6 +443,7 @@ void result_print(const cJSON *r, FILE *out, bool color)
 			fputc('\n', out);
 		}
 	}
+	print_monitor(r, out);
 	static const char *const marks[] = {[CS_HELD] = "ok  ", [CS_FAILED] = "FAIL", [CS_NA] = "n/a "};
 	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(r, "claims"), *c;
 	cJSON_ArrayForEach(c, claims) {

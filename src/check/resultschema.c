@@ -56,7 +56,13 @@ static const char envelope[] =
 	"   \"properties\": {\"name\": {\"type\": \"string\"}}, \"additionalProperties\": false}},"
 	"  \"records\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"required\": [\"type\"],"
 	"   \"properties\": {\"type\": {\"type\": \"string\"}}, \"allOf\": []}},"
-	"  \"console_tail\": {\"type\": \"string\"}},"
+	"  \"console_tail\": {\"type\": \"string\"},"
+	"  \"monitor\": {\"type\": \"object\", \"required\": [\"available\"],"
+	"   \"description\": \"the host-side monitor of the guest kernel (src/vm/monitor.h)\","
+	"   \"properties\": {\"available\": {\"type\": \"boolean\"}, \"reason\": {\"type\": \"string\"},"
+	"    \"period_ms\": {\"type\": \"number\"}, \"samples\": {\"type\": \"number\"},"
+	"    \"summary\": {\"type\": \"object\"}, \"watchdog\": {\"type\": \"object\"},"
+	"    \"series\": {\"type\": \"object\"}, \"last\": {\"type\": \"array\"}}}},"
 	" \"$defs\": {}}";
 
 static cJSON *key_schema(const struct rep_key_info *k)
@@ -124,6 +130,7 @@ static unsigned where_of(enum rec_kind k)
 	case RT_CAPTURE: return RKW_K;
 	case RT_STEP_START: case RT_STEP_END: case RT_BACKDROP_START: case RT_END: return RKW_T;
 	case RT_LOG: return RKW_L;
+	case RT_MONITOR: return RKW_M;
 	default: return 0;
 	}
 }

@@ -207,10 +207,16 @@ int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_o
 	size_t isize = ok && !stat(initrd, &st) ? (size_t)st.st_size : 0;
 	/* Boot allowance: TCG boots in ~3 s; be generous, a hang still ends. */
 	uint64_t timeout = o->timeout_ns ? o->timeout_ns : p->duration_ns * 4 + 90ull * 1000000000ull;
+	char config[4200];
+	snprintf(config, sizeof(config), "%s/config", k.dir);
 	struct vm_config vc = {
 		.topo = p->topo, .kernel = k.bzimage, .initrd = initrd, .accel = o->accel,
 		.memory_mib = vm_memory_mib(0, p->memory_mib, isize),
 		.append = "ktstr.mode=run", .timeout_ns = timeout,
+		.monitor = !o->no_monitor,
+		.mon = {.vmlinux = k.vmlinux, .ncpus = topo_ncpus(&p->topo), .nnodes = p->topo.numa_nodes,
+			.period_ms = o->monitor_period_ms, .hz = k.dir[0] ? kconfig_hz(config) : 0,
+			.watchdog_ms = p->watchdog_ns / 1000000},
 	};
 	struct collect c = {.records = out->records, .t0 = mono_ms(), .verbose = o->verbose,
 			    .progress = isatty(STDERR_FILENO) && !o->verbose,
@@ -223,6 +229,8 @@ int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_o
 		vm_run(&vc, on_record, &c, &out->vm);
 	if (c.progress)
 		fputs("\r\033[K", stderr);
+	if (out->vm.monitor)
+		cJSON_AddItemToArray(out->records, monitor_record(out->vm.monitor));
 	rm_rf(dir);
 	cleanup_remove_dir(dir);
 	if (!ok)

@@ -16,6 +16,8 @@ struct run_opts {
 	enum accel accel;
 	bool verbose;
 	uint64_t timeout_ns;	/* 0: duration-based default */
+	bool no_monitor;	/* no host-side monitor (monitor.h) */
+	unsigned monitor_period_ms;	/* 0: the default */
 };
 
 struct run_output {

@@ -1,8 +1,10 @@
 /* vm: QEMU command line, launch, record relay, watchdog, classification. */
 #include "vm.h"
+#include "monitor.h"
 #include "proc.h"
 #include "util.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -94,7 +96,11 @@ static void add_numa(struct argv_b *a, const struct vm_config *c)
 	for (unsigned n = 0; n < nodes; n++) {
 		unsigned mem = n + 1 == nodes ? c->memory_mib - mem_per * (nodes - 1) : mem_per;
 		add(a, "-object");
-		add(a, "memory-backend-ram,id=mem%u,size=%uM", n, mem);
+		if (c->ram_paths)
+			add(a, "memory-backend-file,id=mem%u,size=%uM,mem-path=%s,share=on", n, mem,
+			    c->ram_paths[n]);
+		else
+			add(a, "memory-backend-ram,id=mem%u,size=%uM", n, mem);
 		add(a, "-numa");
 		if (n >= cpu_nodes)
 			add(a, "node,nodeid=%u,memdev=mem%u", n, n);
@@ -149,15 +155,22 @@ char **vm_qemu_argv(const struct vm_config *c, enum accel accel, const char *con
 	add(&a, "-smp");
 	add(&a, "%u,sockets=%u,dies=%u,cores=%u,threads=%u", topo_ncpus(t), t->numa_nodes,
 	    t->llcs / t->numa_nodes, t->cores, t->threads);
-	if (t->numa_nodes > 1 || c->mem_only_nodes)
+	if (t->numa_nodes > 1 || c->mem_only_nodes) {
 		add_numa(&a, c);
+	} else if (c->ram_paths) {
+		add(&a, "-object");
+		add(&a, "memory-backend-file,id=mem0,size=%uM,mem-path=%s,share=on", c->memory_mib,
+		    c->ram_paths[0]);
+		add(&a, "-machine");
+		add(&a, "memory-backend=mem0");
+	}
 	add(&a, "-kernel");
 	add(&a, "%s", c->kernel);
 	add(&a, "-initrd");
 	add(&a, "%s", c->initrd);
 	add(&a, "-append");
-	add(&a, "console=ttyS0 quiet loglevel=4 panic=-1 oops=panic mitigations=off rdinit=/init%s%s",
-	    c->append ? " " : "", c->append ? c->append : "");
+	add(&a, "console=ttyS0 quiet loglevel=4 panic=-1 oops=panic mitigations=off rdinit=/init%s%s%s",
+	    c->ram_paths ? " nokaslr" : "", c->append ? " " : "", c->append ? c->append : "");
 	add(&a, "-chardev");
 	if (c->interactive)
 		add(&a, "stdio,id=con,signal=off,logfile=%s", console);
@@ -192,7 +205,39 @@ void vm_result_free(struct vm_result *r)
 {
 	free(r->console_tail);
 	free(r->console);
+	cJSON_Delete(r->monitor);
 	r->console_tail = r->console = NULL;
+	r->monitor = NULL;
+}
+
+/* Guest RAM for the monitor: one shared file per NUMA node in a fresh
+ * directory on /dev/shm (tmpfs: RAM, not disk), sized as add_numa splits
+ * it, registered for cleanup like every temp.  False: no shared RAM. */
+static bool make_ram_files(struct vm_config *c, char *dir, size_t dirlen, char ***paths)
+{
+	const struct topology *t = &c->topo;
+	unsigned nodes = t->numa_nodes > 1 || c->mem_only_nodes ? t->numa_nodes + c->mem_only_nodes : 1;
+	snprintf(dir, dirlen, "/dev/shm/ktstr-mem-%d-XXXXXX", (int)getpid());
+	if (!mkdtemp(dir))
+		return false;
+	cleanup_add_dir(dir);
+	*paths = xcalloc(nodes + 1, sizeof(char *));
+	unsigned per = c->memory_mib / nodes;
+	for (unsigned n = 0; n < nodes; n++) {
+		unsigned mib = n + 1 == nodes ? c->memory_mib - per * (nodes - 1) : per;
+		char p[200];
+		snprintf(p, sizeof(p), "%s/node%u", dir, n);
+		(*paths)[n] = xstrdup(p);
+		int fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		bool ok = fd >= 0 && !ftruncate(fd, (off_t)mib << 20);
+		if (fd >= 0)
+			close(fd);
+		if (!ok)
+			return false;
+	}
+	c->ram_paths = *paths;
+	c->nram = nodes;
+	return true;
 }
 
 static pid_t spawn_qemu(char **argv, bool interactive, const char *qlog)
@@ -339,9 +384,10 @@ static void classify(struct vm_result *res, const char *console, const char *qlo
 	}
 }
 
-void vm_run(const struct vm_config *c, vm_record_fn fn, void *ctx, struct vm_result *res)
+void vm_run(const struct vm_config *cfg, vm_record_fn fn, void *ctx, struct vm_result *res)
 {
 	memset(res, 0, sizeof(*res));
+	struct vm_config copy = *cfg, *c = &copy;
 	char why[128];
 	enum accel accel = accel_choose(c->accel, why, sizeof(why));
 	res->accel_used = accel == ACCEL_KVM ? "kvm" : "tcg";
@@ -356,6 +402,15 @@ void vm_run(const struct vm_config *c, vm_record_fn fn, void *ctx, struct vm_res
 	snprintf(console, sizeof(console), "%s/console.log", dir);
 	snprintf(sock, sizeof(sock), "%s/data.sock", dir);
 	snprintf(qlog, sizeof(qlog), "%s/qemu.log", dir);
+	char ramdir[128] = "";
+	char **ram = NULL;
+	struct monitor *mon = NULL;
+	if (c->monitor) {
+		if (make_ram_files(c, ramdir, sizeof(ramdir), &ram))
+			mon = monitor_start(&c->mon, c->ram_paths, c->nram);
+		else
+			c->ram_paths = NULL;
+	}
 	char **argv = vm_qemu_argv(c, accel, console, sock);
 	struct watch w = {.c = c, .res = res, .fn = fn, .ctx = ctx, .t0 = now_ms()};
 	pid_t qemu = spawn_qemu(argv, c->interactive, qlog);
@@ -378,6 +433,22 @@ void vm_run(const struct vm_config *c, vm_record_fn fn, void *ctx, struct vm_res
 		classify(res, console, qlog, st, hung, w.got_exit);
 	}
 	cleanup_remove_pid(qemu);
+	if (mon) {
+		monitor_stop(mon);
+		res->monitor = monitor_json(mon);
+		monitor_free(mon);
+	} else if (c->monitor) {
+		res->monitor = cJSON_CreateObject();
+		cJSON_AddBoolToObject(res->monitor, "available", false);
+		cJSON_AddStringToObject(res->monitor, "reason", "cannot create the shared guest RAM files under /dev/shm");
+	}
+	for (size_t i = 0; ram && ram[i]; i++)
+		free(ram[i]);
+	free(ram);
+	if (ramdir[0]) {
+		rm_rf(ramdir);
+		cleanup_remove_dir(ramdir);
+	}
 	res->dropped_bytes = w.rr.dropped;
 	rec_reader_free(&w.rr);
 	rm_rf(dir);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "monitor.h"
 #include "topology.h"
 
 enum accel { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
@@ -32,6 +33,12 @@ struct vm_config {
 	unsigned numa_distance;		/* remote distance (local 10); 0 = QEMU default */
 	unsigned mem_only_nodes;	/* extra NUMA nodes with memory and no CPUs */
 	const char *qemu;		/* binary; NULL = qemu-system-x86_64 */
+	/* The host-side monitor (monitor.h): guest RAM in shared files under
+	 * /dev/shm, the guest booted with nokaslr, a sampler thread. */
+	bool monitor;
+	struct monitor_cfg mon;
+	char *const *ram_paths;		/* set by vm_run: one file per NUMA node */
+	size_t nram;
 };
 
 enum vm_outcome {
@@ -53,6 +60,7 @@ struct vm_result {
 	double boot_ms;			/* launch -> executor hello */
 	double wall_ms;
 	size_t records, dropped_bytes;
+	struct cJSON *monitor;		/* monitor_json, when vm_config.monitor */
 };
 
 /* Called for every record as it arrives (stdout/stderr/json/log...). */

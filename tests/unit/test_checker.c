@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "checker.h"
+#include "report.h"
 #include "findings.h"
 #include "scenario.h"
 #include "vocab.h"
@@ -336,7 +337,54 @@ static void test_every_check_has_its_evaluator(void **st)
 		if (ci->eval == EV_AT_MOST || ci->eval == EV_AT_LEAST)
 			assert_true(metric_implemented(ci->metric));
 	}
+	for (const struct ty_field *f = monitor_check_fields; f->key; f++) {
+		const struct check_info *ci = f->ext;
+		assert_int_equal(ci->eval, EV_MONITOR_AT_MOST);
+		assert_true(check_evaluator_exists(ci->eval));
+		/* the summary key it reads is in the contract */
+		bool known = false;
+		for (int k = 0; k < RK__COUNT; k++)
+			known |= !strcmp(rep_keys[k].name, ci->metric) && (rep_keys[k].where & RKW_M);
+		if (!known)
+			fail_msg("monitor check %s reads %s, which the monitor record lacks", f->key, ci->metric);
+	}
 	assert_false(check_evaluator_exists(EV__COUNT));
+}
+
+/* Monitor checks: held or failed on the monitor's record, naming the CPU
+ * and the task; "not evaluated" (n/a) without a usable monitor. */
+static void test_monitor_checks(void **st)
+{
+	(void)st;
+	const char *yaml = "backdrop: {cgroups: [{name: a, workers: 1}]}\n"
+			   "claims: {max_scx_wait_ms: 2000, max_cpu_stall_ms: 1000}\n";
+	cJSON *r = cJSON_CreateArray();
+	cJSON_AddItemToArray(r, worker("a", 1, 100, 1000, 900, 30, "[0]", NULL));
+	cJSON_AddItemToArray(r, cJSON_Parse("{\"type\":\"monitor\",\"available\":true,\"max_cpu_stall_ms\":120,"
+					    "\"stall_cpu\":0,\"max_scx_wait_ms\":5058,\"wait_cpu\":1,\"wait_pid\":60,"
+					    "\"wait_comm\":\"scx_qmap\",\"wait_at_ms\":9360}"));
+	struct check_output o;
+	run_checks(yaml, r, &o);
+	const struct claim_result *c = find(&o, "max_scx_wait_ms", "scenario");
+	assert_int_equal(c->status, CS_FAILED);
+	assert_non_null(strstr(c->detail, "scx_qmap[60] waited 5058 ms runnable on CPU 1"));
+	assert_int_equal(find(&o, "max_cpu_stall_ms", "scenario")->status, CS_HELD);
+	assert_null(find(&o, "max_local_dsq_depth", "scenario"));	/* off by default */
+	check_output_free(&o);
+	cJSON_Delete(r);
+
+	r = cJSON_CreateArray();
+	cJSON_AddItemToArray(r, worker("a", 1, 100, 1000, 900, 30, "[0]", NULL));
+	cJSON_AddItemToArray(r, cJSON_Parse("{\"type\":\"monitor\",\"available\":false,"
+					    "\"reason\":\"vmlinux has no usable BTF\"}"));
+	run_checks(yaml, r, &o);
+	c = find(&o, "max_scx_wait_ms", "scenario");
+	assert_int_equal(c->status, CS_NA);
+	assert_false(c->passed);
+	assert_non_null(strstr(c->detail, "monitor unavailable: vmlinux has no usable BTF"));
+	assert_int_equal(o.failed, 0);
+	check_output_free(&o);
+	cJSON_Delete(r);
 }
 
 /* Regression (issue 13.4): a worker whose settings were refused fails
@@ -475,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_step_migrations_read_the_slice),
 		cmocka_unit_test(test_spread_has_one_meaning),
 		cmocka_unit_test(test_every_check_has_its_evaluator),
+		cmocka_unit_test(test_monitor_checks),
 		cmocka_unit_test(test_refused_settings_fail),
 		cmocka_unit_test(test_step_without_slices_fails),
 		cmocka_unit_test(test_payload_checks),
