@@ -68,13 +68,15 @@ const struct ty ty_metric = {
 	{"max_slow_tier_ratio", THRESH(0, 1), 0, "off", "share of pages outside the cpuset's nodes", CK(EV_AT_MOST, "slow_tier_ratio")}
 
 /* Checks the host monitor answers (src/vm/monitor.h): whole-run values
- * of the guest kernel's runqueues, so only at scenario scope.  Off until
- * a layer sets them; docs/thresholds.md has what healthy runs read. */
+ * of the guest kernel's runqueues, so only at scenario scope.  Defaults
+ * from healthy catalog runs under EEVDF and scx_simple (docs/thresholds.md);
+ * imbalance and DSQ depth depend on the scenario's design and the
+ * scheduler, so they are off until a layer sets them. */
 #define MONITOR_CHECK_FIELDS \
-	{"max_cpu_stall_ms", THRESH(0, 1e9), 0, "off", "no CPU with more than one runnable task went longer without a context switch (host monitor)", CK(EV_MONITOR_AT_MOST, "max_cpu_stall_ms")}, \
+	{"max_cpu_stall_ms", THRESH(0, 1e9), 0, "2000", "no CPU with more than one runnable task went longer without a context switch (host monitor)", CK(EV_MONITOR_AT_MOST, "max_cpu_stall_ms")}, \
 	{"max_runqueue_imbalance", THRESH(0, 1e6), 0, "off", "spread of nr_running across CPUs, held for a whole 500 ms window (host monitor)", CK(EV_MONITOR_AT_MOST, "max_runqueue_imbalance")}, \
 	{"max_local_dsq_depth", THRESH(0, 1e9), 0, "off", "deepest sched_ext local dispatch queue of any CPU (host monitor)", CK(EV_MONITOR_AT_MOST, "max_local_dsq_depth")}, \
-	{"max_scx_wait_ms", THRESH(0, 1e9), 0, "off", "no sched_ext task stayed runnable without running longer (host monitor, each CPU's runnable list)", CK(EV_MONITOR_AT_MOST, "max_scx_wait_ms")}
+	{"max_scx_wait_ms", THRESH(0, 1e9), 0, "3000", "no sched_ext task stayed runnable without running longer (host monitor, each CPU's runnable list)", CK(EV_MONITOR_AT_MOST, "max_scx_wait_ms")}
 
 const struct ty_field monitor_check_fields[] = {MONITOR_CHECK_FIELDS, {0}};
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 const struct builtin builtins[] = {
-	{"run", cmd_run, "run [--scheduler NAME] [--flags a,b] [--kernel K] [--accel A] [--host [--cgroup-root NAME]] [--json] [--junit FILE] [-v] FILE.yaml...",
+	{"run", cmd_run, "run [--scheduler NAME] [--flags a,b] [--kernel K] [--accel A] [--host [--cgroup-root NAME]] [--no-monitor] [--monitor-period MS] [--json] [--junit FILE] [-v] FILE.yaml...",
 	 "run scenarios and print a verdict"},
 	{"validate", cmd_validate, "validate [-v] [--format=text|json] FILE...",
 	 "check scenario files without running them"},
@@ -19,7 +19,7 @@ const struct builtin builtins[] = {
 	 "print the JSON Schema of the format (or its man reference)"},
 	{"kernel", cmd_kernel, "kernel build [--source DIR|TARBALL] [--jobs N] [--force] | kernel list | kernel path [KEY]",
 	 "build, list and locate cached guest kernels"},
-	{"shell", cmd_shell, "shell [--topology 1n2l2c1t|N,L,C,T] [-i FILE]... [--exec CMD] [--kernel K] [--accel auto|kvm|tcg] [--memory MIB] [--numa-distance D] [--memory-only-nodes K] [--timeout DUR] [-v]",
+	{"shell", cmd_shell, "shell [--monitor] [--topology 1n2l2c1t|N,L,C,T] [-i FILE]... [--exec CMD] [--kernel K] [--accel auto|kvm|tcg] [--memory MIB] [--numa-distance D] [--memory-only-nodes K] [--timeout DUR] [-v]",
 	 "boot the guest kernel and open a shell (or run one command)"},
 	{"report", cmd_report, "report FILE|DIR...", "re-render saved results"},
 	{"check", cmd_check, "check RESULT --claims SCENARIO.yaml [--json]",

@@ -143,6 +143,60 @@ P
 	fi
 done
 
+# --- the host monitor (issue 9) ------------------------------------------------------
+py "$tmp/engine.json" <<'P' && ok "monitor: every CPU sampled, switch counts never go back, series bounded" || bad "monitor sampler"
+import json, sys
+r = json.load(open(sys.argv[1]))
+m = r["monitor"]
+assert m["available"], m
+assert m["cpus"] == 4 and m["samples"] > 100, (m["cpus"], m["samples"])
+s = m["series"]
+assert len(s["nr_switches"]) == 4 and 0 < len(s["t_ms"]) <= 1024
+for cpu in s["nr_switches"]:
+    assert all(b >= a for a, b in zip(cpu, cpu[1:])), "a switch count went back"
+    assert cpu[-1] > cpu[0], "a CPU never switched"
+assert all(x["type"] != "monitor" or x["available"] for x in r["records"])
+P
+if run monitor_claims 0 tests/scenarios/monitor_claims.yaml; then
+	py "$tmp/monitor_claims.json" <<'P' && ok "monitor checks held on a healthy run" || bad "monitor claims"
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = {x["name"]: x["status"] for x in r["claims"]}
+assert c["max_cpu_stall_ms"] == "held" and c["max_runqueue_imbalance"] == "held", c
+assert c["max_scx_wait_ms"] == "n/a", c   # no sched_ext scheduler: nothing on the lists
+P
+fi
+bz=$("$KTSTR" kernel path 2>/dev/null)/bzImage
+cp "$bz" "$tmp/bzImage" 2>/dev/null  # alone: no vmlinux beside it
+if [[ -f $tmp/bzImage ]] && run monitor_bare 0 --kernel "$tmp/bzImage" tests/scenarios/monitor_claims.yaml; then
+	py "$tmp/monitor_bare.json" <<'P' && ok "without vmlinux the monitor is unavailable and its checks are not evaluated" || bad "monitor unavailable"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["monitor"]["available"] is False and "vmlinux" in r["monitor"]["reason"], r["monitor"]
+for x in r["claims"]:
+    if x["name"].startswith("max_") and x["name"] in ("max_cpu_stall_ms", "max_runqueue_imbalance", "max_scx_wait_ms"):
+        assert x["status"] == "n/a" and "monitor unavailable" in x["detail"], x
+P
+fi
+start=$(date +%s)
+if run stall_watchdog 1 --scheduler qmap --flags stall_user tests/scenarios/stall_watchdog.yaml; then
+	py "$tmp/stall_watchdog.json" <<'P' && ok "watchdog: 2s ejects a qmap stall about 2.5 s after enable (qmap's own: 5 s), naming the CPU and task" || bad "watchdog override"
+import json, sys
+r = json.load(open(sys.argv[1]))
+m = r["monitor"]
+assert m["watchdog"]["verified"] and m["watchdog"]["jiffies"] > 0, m["watchdog"]
+t, st = m["series"]["t_ms"], m["series"]["scx_state"]
+on = next(t[i] for i in range(len(t)) if st[i] == 1)
+off = next(t[i] for i in range(len(t)) if t[i] > on and st[i] != 1)
+print("  enabled to ejected: %.2f s" % ((off - on) / 1e3))
+assert 1.5 <= (off - on) / 1e3 <= 3.8, (on, off)
+c = [x for x in r["claims"] if x["name"] == "max_scx_wait_ms"][0]
+assert c["status"] == "failed" and "runnable on CPU" in c["detail"], c
+assert r["verdict"] == "fail" and "runnable" in r["reason"], r["reason"]
+P
+fi
+ls -d /dev/shm/ktstr-mem-* >/dev/null 2>&1 && bad "guest RAM files left in /dev/shm" || ok "no guest RAM file left in /dev/shm"
+
 "$KTSTR" run --junit "$tmp/j.xml" tests/scenarios/impossible.yaml >/dev/null 2>&1
 python3 -c "import xml.dom.minidom,sys; d=xml.dom.minidom.parse(sys.argv[1]); assert d.getElementsByTagName('failure')" "$tmp/j.xml" &&
 	ok "JUnit XML written with the failure" || bad "junit"

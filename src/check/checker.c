@@ -333,9 +333,15 @@ static void check_monitor(struct ctx *c, const struct scope *s, const struct che
 	if (!mon || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mon, RK(AVAILABLE))) || !cJSON_IsNumber(v)) {
 		r->status = CS_NA;
 		snprintf(r->actual_text, sizeof(r->actual_text), "not evaluated");
-		snprintf(r->detail, sizeof(r->detail), "%s%s", !mon ? "this run had no host monitor" :
-			 !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mon, RK(AVAILABLE))) ? "monitor unavailable: "
-			 : "the monitor could not read ", !mon ? "" : jstr(mon, RK(REASON)) ? jstr(mon, RK(REASON)) : ci->metric);
+		if (!mon)
+			snprintf(r->detail, sizeof(r->detail), "this run had no host monitor");
+		else if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mon, RK(AVAILABLE))))
+			snprintf(r->detail, sizeof(r->detail), "monitor unavailable: %s",
+				 jstr(mon, RK(REASON)) ? jstr(mon, RK(REASON)) : "?");
+		else
+			snprintf(r->detail, sizeof(r->detail), "the monitor has no %s for this run%s", ci->metric,
+				 strstr(ci->metric, "scx") || strstr(ci->metric, "dsq")
+					 ? " (no sched_ext scheduler was enabled)" : "");
 		return;
 	}
 	r->actual = v->valuedouble;

@@ -381,11 +381,15 @@ static void print_monitor(const cJSON *r, FILE *out)
 	const cJSON *sum = cJSON_GetObjectItemCaseSensitive(m, "summary");
 	double n = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "samples"));
 	double period = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "period_ms"));
-	fprintf(out, "  monitor: %.0f samples every %.0f ms; longest CPU stall %.0f ms (cpu %.0f), max local DSQ %.0f, max global DSQ %.0f\n",
+	fprintf(out, "  monitor: %.0f samples every %.0f ms; longest CPU stall %.0f ms (cpu %.0f); runqueue imbalance held %.0f",
 		n, period, cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "max_cpu_stall_ms")),
 		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "stall_cpu")),
-		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "max_local_dsq_depth")),
-		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "max_global_dsq_depth")));
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "max_runqueue_imbalance")));
+	if (cJSON_GetObjectItemCaseSensitive(sum, "max_local_dsq_depth"))
+		fprintf(out, "; max local DSQ %.0f, global DSQ %.0f",
+			cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "max_local_dsq_depth")),
+			cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "max_global_dsq_depth")));
+	fputc('\n', out);
 	double wait = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "max_scx_wait_ms"));
 	if (wait > 0)
 		fprintf(out, "  monitor: longest sched_ext runnable wait %.0f ms: %s[%.0f] on CPU %.0f at %.1f s\n", wait,

@@ -48,6 +48,8 @@ int cmd_run(int argc, char **argv)
 		{"junit", required_argument, NULL, 'J'},
 		{"host", no_argument, NULL, 'H'},
 		{"cgroup-root", required_argument, NULL, 'C'},
+		{"no-monitor", no_argument, NULL, 'N'},
+		{"monitor-period", required_argument, NULL, 'P'},
 		{0},
 	};
 	bool host = false;
@@ -94,6 +96,17 @@ int cmd_run(int argc, char **argv)
 		case 'H':
 			host = true;
 			break;
+		case 'N':
+			ro.no_monitor = true;
+			break;
+		case 'P': {
+			char *end;
+			long ms = strtol(optarg, &end, 10);
+			if (*end || ms < 1 || ms > 10000)
+				return usage_error("run", "--monitor-period %s; expected milliseconds, 1 to 10000", optarg);
+			ro.monitor_period_ms = (unsigned)ms;
+			break;
+		}
 		case 'C':
 			if (!parse_name(optarg, false))
 				return usage_error("run", "--cgroup-root %s; expected a plain name", optarg);

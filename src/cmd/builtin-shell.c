@@ -7,6 +7,7 @@
 #include "proc.h"
 #include "vm.h"
 
+#include <cjson/cJSON.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -91,6 +92,7 @@ struct shell_opts {
 	unsigned numa_distance, mem_only_nodes;
 	int records_mb;		/* --records-bench: guest -> host throughput */
 	bool verbose;
+	bool monitor;		/* --monitor: the host monitor, a line a second */
 };
 
 static int parse_opts(int argc, char **argv, struct shell_opts *o)
@@ -102,6 +104,7 @@ static int parse_opts(int argc, char **argv, struct shell_opts *o)
 		{"timeout", required_argument, NULL, 'T'}, {"verbose", no_argument, NULL, 'v'},
 		{"numa-distance", required_argument, NULL, 'D'}, {"memory-only-nodes", required_argument, NULL, 'M'},
 		{"records-bench", required_argument, NULL, 'R'},
+		{"monitor", no_argument, NULL, 'W'},
 		{0},
 	};
 	char why[256];
@@ -139,6 +142,9 @@ static int parse_opts(int argc, char **argv, struct shell_opts *o)
 			break;
 		case 'v':
 			o->verbose = true;
+			break;
+		case 'W':
+			o->monitor = true;
 			break;
 		case 'D':
 			o->numa_distance = (unsigned)atoi(optarg);
@@ -218,6 +224,14 @@ int cmd_shell(int argc, char **argv)
 		.interactive = !o.exec && !o.records_mb,
 		.timeout_ns = o.timeout_ns ? o.timeout_ns : (o.exec ? 600 : 24 * 3600) * 1000000000ull,
 	};
+	char config[4200];
+	snprintf(config, sizeof(config), "%s/config", k.dir);
+	if (o.monitor) {
+		vc.monitor = true;
+		vc.mon = (struct monitor_cfg){.vmlinux = k.vmlinux, .ncpus = topo_ncpus(&o.topo),
+					      .nnodes = o.topo.numa_nodes, .hz = k.dir[0] ? kconfig_hz(config) : 0,
+					      .live = stderr};
+	}
 	if (vc.interactive && isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &saved_tty)) {
 		tty_saved = true;
 		atexit(restore_tty);
@@ -225,6 +239,9 @@ int cmd_shell(int argc, char **argv)
 	struct vm_result res;
 	struct relay_ctx rctx = {.verbose = o.verbose};
 	vm_run(&vc, relay, &rctx, &res);
+	if (res.monitor && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res.monitor, "available")))
+		fprintf(stderr, "ktstr: monitor unavailable: %s\n",
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res.monitor, "reason")));
 	/* Timed from the first record's arrival to the last's, so the bytes
 	 * counted are those after the first record. */
 	if (o.records_mb && rctx.bytes > rctx.first_len) {

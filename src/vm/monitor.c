@@ -58,6 +58,8 @@ struct monitor {
 	double stall_at_ms;
 	uint32_t max_local_dsq, max_global_dsq;
 	double max_wait_ms, wait_at_ms;
+	double cost_ms, last_live_ms;	/* time spent sampling; last live line */
+	bool scx_seen;		/* a sched_ext scheduler was enabled in some sample */
 	int wait_cpu, wait_pid;
 	char wait_comm[16];
 	uint32_t *imb;		/* ring: nr_running spread of the last window's samples */
@@ -237,6 +239,7 @@ static void summarize(struct monitor *m, const struct sample *s)
 			m->max_local_dsq = cs->local_dsq;
 		/* only while a scheduler is enabled: its disable path empties
 		 * the lists, and a half-torn-down list means nothing */
+		m->scx_seen |= s->scx_state == SCX_ENABLED;
 		if (s->scx_state == SCX_ENABLED && cs->wait_ms > m->max_wait_ms) {
 			m->max_wait_ms = cs->wait_ms;
 			m->wait_cpu = (int)c;
@@ -291,6 +294,23 @@ static void store(struct monitor *m, const struct sample *s)
 	sample_copy(m, &m->pts[m->npts++], s);
 }
 
+/* ktstr shell --monitor: one line a second, every CPU. */
+static void print_live(struct monitor *m, const struct sample *s)
+{
+	static const char *const states[] = {"enabling", "enabled", "disabling", "off"};
+	fprintf(m->cfg.live, "[%6.1fs] scx %-9s", s->t_ms / 1e3,
+		s->scx_state >= 0 && s->scx_state <= 3 ? states[s->scx_state] : "?");
+	for (unsigned c = 0; c < m->cfg.ncpus; c++) {
+		const struct cpu_sample *cs = &s->cpu[c];
+		fprintf(m->cfg.live, " | cpu%u run %u sw %llu %s", c, cs->nr_running,
+			(unsigned long long)cs->nr_switches, cs->comm[0] ? cs->comm : "-");
+		if (cs->wait_ms >= 0)
+			fprintf(m->cfg.live, " wait %.0fms", cs->wait_ms);
+	}
+	fputc('\n', m->cfg.live);
+	fflush(m->cfg.live);
+}
+
 static void take_sample(struct monitor *m, double now)
 {
 	struct sample s = {.t_ms = now - m->t0};
@@ -312,6 +332,11 @@ static void take_sample(struct monitor *m, double now)
 	if (m->nlast < MON_LAST)
 		m->nlast++;
 	watchdog(m, s.scx_state, s.t_ms);
+	m->cost_ms += mono_ms() - now;
+	if (m->cfg.live && s.t_ms - m->last_live_ms >= 1000) {
+		m->last_live_ms = s.t_ms;
+		print_live(m, &s);
+	}
 	pthread_mutex_unlock(&m->lock);
 	free(s.cpu);
 }
@@ -542,19 +567,22 @@ cJSON *monitor_json(struct monitor *m)
 	cJSON_AddNumberToObject(o, "cpus", m->cfg.ncpus);
 	cJSON_AddNumberToObject(o, "samples", (double)m->nsamples);
 	cJSON_AddNumberToObject(o, "stride", (double)m->stride);
+	cJSON_AddNumberToObject(o, "cost_us_per_sample", m->cost_ms * 1e3 / (double)m->nsamples);
 	cJSON_AddItemToObject(o, "missing", missing_json(m));
 	cJSON *sum = cJSON_AddObjectToObject(o, "summary");
 	cJSON_AddNumberToObject(sum, "max_cpu_stall_ms", m->max_stall_ms);
 	cJSON_AddNumberToObject(sum, "stall_cpu", m->stall_cpu);
 	cJSON_AddNumberToObject(sum, "stall_at_ms", m->stall_at_ms);
-	cJSON_AddNumberToObject(sum, "max_local_dsq_depth", m->max_local_dsq);
-	cJSON_AddNumberToObject(sum, "max_global_dsq_depth", m->max_global_dsq);
 	cJSON_AddNumberToObject(sum, "max_runqueue_imbalance", m->max_imbalance);
-	cJSON_AddNumberToObject(sum, "max_scx_wait_ms", m->max_wait_ms);
-	cJSON_AddNumberToObject(sum, "wait_cpu", m->wait_cpu);
-	cJSON_AddNumberToObject(sum, "wait_pid", m->wait_pid);
-	cJSON_AddStringToObject(sum, "wait_comm", m->wait_comm);
-	cJSON_AddNumberToObject(sum, "wait_at_ms", m->wait_at_ms);
+	if (m->scx_seen) {	/* sched_ext values exist only with a scheduler */
+		cJSON_AddNumberToObject(sum, "max_local_dsq_depth", m->max_local_dsq);
+		cJSON_AddNumberToObject(sum, "max_global_dsq_depth", m->max_global_dsq);
+		cJSON_AddNumberToObject(sum, "max_scx_wait_ms", m->max_wait_ms);
+		cJSON_AddNumberToObject(sum, "wait_cpu", m->wait_cpu);
+		cJSON_AddNumberToObject(sum, "wait_pid", m->wait_pid);
+		cJSON_AddStringToObject(sum, "wait_comm", m->wait_comm);
+		cJSON_AddNumberToObject(sum, "wait_at_ms", m->wait_at_ms);
+	}
 	if (m->cfg.watchdog_ms) {
 		cJSON *w = cJSON_AddObjectToObject(o, "watchdog");
 		cJSON_AddNumberToObject(w, "requested_ms", (double)m->cfg.watchdog_ms);

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define MON_MAX_POINTS 1024
 #define MON_LAST 32
@@ -27,6 +28,7 @@ struct monitor_cfg {
 	unsigned period_ms;	/* 0: MON_DEFAULT_PERIOD_MS */
 	unsigned hz;		/* the guest's CONFIG_HZ */
 	uint64_t watchdog_ms;	/* 0: keep the scheduler's own timeout */
+	FILE *live;		/* print a per-CPU line here once a second (ktstr shell --monitor) */
 };
 
 struct monitor;
