@@ -195,7 +195,14 @@ assert c["status"] == "failed" and "runnable on CPU" in c["detail"], c
 assert r["verdict"] == "fail" and "runnable" in r["reason"], r["reason"]
 P
 fi
-ls -d /dev/shm/ktstr-mem-* >/dev/null 2>&1 && bad "guest RAM files left in /dev/shm" || ok "no guest RAM file left in /dev/shm"
+"$KTSTR" run tests/scenarios/monitor_claims.yaml >/dev/null 2>&1 &
+victim=$!
+for ((i = 0; i < 100; i++)); do ls -d /dev/shm/ktstr-mem-"$victim"-* >/dev/null 2>&1 && break; sleep 0.1; done
+sleep 2
+kill -INT "$victim"
+wait "$victim"
+ls -d /dev/shm/ktstr-mem-* >/dev/null 2>&1 && bad "guest RAM files left in /dev/shm" ||
+	ok "no guest RAM file left in /dev/shm, Ctrl-C during a run included"
 
 "$KTSTR" run --junit "$tmp/j.xml" tests/scenarios/impossible.yaml >/dev/null 2>&1
 python3 -c "import xml.dom.minidom,sys; d=xml.dom.minidom.parse(sys.argv[1]); assert d.getElementsByTagName('failure')" "$tmp/j.xml" &&
