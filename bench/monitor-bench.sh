@@ -38,6 +38,8 @@ m = r["monitor"]
 size = len(json.dumps(m))
 minutes = r["duration_ms"] / 60000
 print(f"  {m['samples']} samples every {m['period_ms']} ms on {m['cpus']} CPUs: {m['cost_us_per_sample']:.1f} us of host time per sample")
-print(f"  monitor JSON {size / 1024:.0f} KiB for {r['duration_ms'] / 1000:.0f} s of scenario "
-      f"({size / 1024 / minutes:.0f} KiB per minute; bounded at 1024 points per series)")
+points = len(m["series"]["t_ms"])
+print(f"  monitor JSON {size / 1024:.0f} KiB for {r['duration_ms'] / 1000:.0f} s of scenario ({points} points); "
+      f"series stop growing at 1024 points, so any run stays under about {size / 1024 * 1024 / points:.0f} KiB "
+      f"(a minute at full rate would be {size / 1024 / minutes:.0f} KiB)")
 P
