@@ -368,6 +368,39 @@ static void print_scheduler(const cJSON *r, FILE *out)
 }
 
 
+/* What every CPU was doing in the last sample before sched_ext left the
+ * enabled state, the CPU whose task waited longest first. */
+static void print_dump(const cJSON *m, FILE *out)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(m, "dump");
+	const cJSON *before = cJSON_GetObjectItemCaseSensitive(d, "before");
+	const cJSON *last = cJSON_GetArrayItem(before, cJSON_GetArraySize(before) - 1), *cpu;
+	if (!last)
+		return;
+	double first = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(m, "summary"), "wait_cpu"));
+	fprintf(out, "  monitor: sched_ext %s at %.2f s; each CPU %.0f ms before:\n", jstr(d, "event"),
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "at_ms")) / 1e3,
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "at_ms")) -
+			cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(last, "t_ms")));
+	for (int pass = 0; pass < 2; pass++)
+		cJSON_ArrayForEach(cpu, cJSON_GetObjectItemCaseSensitive(last, "cpus")) {
+			double c = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cpu, "cpu"));
+			if ((c == first) != (pass == 0))
+				continue;
+			fprintf(out, "    cpu%.0f: nr_running %.0f, running %s[%.0f], local DSQ %.0f", c,
+				cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cpu, "nr_running")),
+				jstr(cpu, "curr_comm") ? jstr(cpu, "curr_comm") : "?",
+				cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cpu, "curr_pid")),
+				cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cpu, "local_dsq")));
+			if (cJSON_GetObjectItemCaseSensitive(cpu, "scx_wait_ms"))
+				fprintf(out, ", waiting longest %s[%.0f] %.0f ms", jstr(cpu, "scx_wait_comm"),
+					cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cpu, "scx_wait_pid")),
+					cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cpu, "scx_wait_ms")));
+			fputc('\n', out);
+		}
+}
+
 /* The host monitor in a few lines: what it saw per CPU, or why not. */
 static void print_monitor(const cJSON *r, FILE *out)
 {
@@ -406,6 +439,7 @@ static void print_monitor(const cJSON *r, FILE *out)
 		fprintf(out, " cpu%d %.0f", c++, last && first ? last->valuedouble - first->valuedouble : 0);
 	}
 	fputc('\n', out);
+	print_dump(m, out);
 	const cJSON *wd = cJSON_GetObjectItemCaseSensitive(m, "watchdog");
 	if (wd)
 		fprintf(out, "  monitor: sched_ext watchdog %.0f ms %s\n",
@@ -426,6 +460,7 @@ void result_print(const cJSON *r, FILE *out, bool color)
 	fmt_num(b, sizeof(b), x);
 	fprintf(out, "  topology %s, scheduler %s, kernel %s, %s, boot %s ms\n", jstr(r, "topology"),
 		jstr(r, "scheduler"), jstr(r, "kernel"), jstr(r, "accelerator"), b);
+	print_monitor(r, out);
 	print_scheduler(r, out);
 	const cJSON *cgs = cJSON_GetObjectItemCaseSensitive(r, "cgroups"), *cg;
 	if (cJSON_GetArraySize(cgs)) {
@@ -447,7 +482,6 @@ void result_print(const cJSON *r, FILE *out, bool color)
 			fputc('\n', out);
 		}
 	}
-	print_monitor(r, out);
 	static const char *const marks[] = {[CS_HELD] = "ok  ", [CS_FAILED] = "FAIL", [CS_NA] = "n/a "};
 	const cJSON *claims = cJSON_GetObjectItemCaseSensitive(r, "claims"), *c;
 	cJSON_ArrayForEach(c, claims) {

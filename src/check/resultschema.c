@@ -62,7 +62,8 @@ static const char envelope[] =
 	"   \"properties\": {\"available\": {\"type\": \"boolean\"}, \"reason\": {\"type\": \"string\"},"
 	"    \"period_ms\": {\"type\": \"number\"}, \"samples\": {\"type\": \"number\"},"
 	"    \"summary\": {\"type\": \"object\"}, \"watchdog\": {\"type\": \"object\"},"
-	"    \"series\": {\"type\": \"object\"}, \"last\": {\"type\": \"array\"}}}},"
+	"    \"series\": {\"type\": \"object\"}, \"last\": {\"type\": \"array\"},"
+	"    \"dump\": {\"type\": \"object\", \"description\": \"the samples before sched_ext first left the enabled state\"}}}},"
 	" \"$defs\": {}}";
 
 static cJSON *key_schema(const struct rep_key_info *k)

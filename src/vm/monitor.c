@@ -59,6 +59,12 @@ struct monitor {
 	uint32_t max_local_dsq, max_global_dsq;
 	double max_wait_ms, wait_at_ms;
 	double cost_ms, last_live_ms;	/* time spent sampling; last live line */
+	/* the failure dump: the samples before sched_ext left the enabled
+	 * state (an error, a stall, an ejection, or a normal detach) */
+	struct sample event[MON_LAST];
+	size_t nevent;
+	double event_ms;
+	int32_t event_state, prev_state;
 	bool scx_seen;		/* a sched_ext scheduler was enabled in some sample */
 	int wait_cpu, wait_pid;
 	char wait_comm[16];
@@ -328,6 +334,15 @@ static void take_sample(struct monitor *m, double now)
 	m->nsamples++;
 	summarize(m, &s);
 	store(m, &s);
+	if (m->prev_state == SCX_ENABLED && s.scx_state != SCX_ENABLED && !m->nevent) {
+		/* the first time a scheduler leaves: keep what led there */
+		for (size_t k = 0; k < m->nlast; k++)
+			sample_copy(m, &m->event[k], &m->last[(m->nsamples - 1 - m->nlast + k) % MON_LAST]);
+		m->nevent = m->nlast;
+		m->event_ms = s.t_ms;
+		m->event_state = s.scx_state;
+	}
+	m->prev_state = s.scx_state;
 	sample_copy(m, &m->last[(m->nsamples - 1) % MON_LAST], &s);
 	if (m->nlast < MON_LAST)
 		m->nlast++;
@@ -409,6 +424,7 @@ struct monitor *monitor_start(const struct monitor_cfg *c, char *const *ram_path
 	m->stride = 1;
 	m->stall_cpu = -1;
 	m->wait_cpu = -1;
+	m->prev_state = -1;
 	pthread_mutex_init(&m->lock, NULL);
 	char err[256];
 	if (!c->vmlinux || !*c->vmlinux) {
@@ -456,8 +472,10 @@ void monitor_free(struct monitor *m)
 	monitor_stop(m);
 	for (size_t i = 0; m->pts && i < MON_MAX_POINTS; i++)
 		free(m->pts[i].cpu);
-	for (size_t i = 0; i < MON_LAST; i++)
+	for (size_t i = 0; i < MON_LAST; i++) {
 		free(m->last[i].cpu);
+		free(m->event[i].cpu);
+	}
 	free(m->pts);
 	free(m->last_switch_ms);
 	free(m->prev_switches);
@@ -513,12 +531,13 @@ static cJSON *series_json(const struct monitor *m)
 	return s;
 }
 
-/* The last samples at full rate, oldest first, every CPU in words. */
-static cJSON *last_json(const struct monitor *m)
+/* Samples at full rate, oldest first, every CPU in words: n of them
+ * from ring (first at index first, wrapping at MON_LAST). */
+static cJSON *samples_json(const struct monitor *m, const struct sample *ring, size_t first, size_t n)
 {
 	cJSON *arr = cJSON_CreateArray();
-	for (size_t k = 0; k < m->nlast; k++) {
-		const struct sample *s = &m->last[(m->nsamples - m->nlast + k) % MON_LAST];
+	for (size_t k = 0; k < n; k++) {
+		const struct sample *s = &ring[(first + k) % MON_LAST];
 		cJSON *o = cJSON_CreateObject(), *cpus = cJSON_AddArrayToObject(o, "cpus");
 		cJSON_AddNumberToObject(o, "t_ms", s->t_ms);
 		for (unsigned c = 0; c < m->cfg.ncpus; c++) {
@@ -594,7 +613,15 @@ cJSON *monitor_json(struct monitor *m)
 			cJSON_AddStringToObject(w, "error", m->wd_error);
 	}
 	cJSON_AddItemToObject(o, "series", series_json(m));
-	cJSON_AddItemToObject(o, "last", last_json(m));
+	cJSON_AddItemToObject(o, "last", samples_json(m, m->last, m->nsamples - m->nlast, m->nlast));
+	if (m->nevent) {
+		static const char *const states[] = {"enabling", "enabled", "disabling", "disabled"};
+		cJSON *ev = cJSON_AddObjectToObject(o, "dump");
+		cJSON_AddStringToObject(ev, "event", m->event_state >= 0 && m->event_state <= 3
+					? states[m->event_state] : "unreadable");
+		cJSON_AddNumberToObject(ev, "at_ms", m->event_ms);
+		cJSON_AddItemToObject(ev, "before", samples_json(m, m->event, 0, m->nevent));
+	}
 	pthread_mutex_unlock(&m->lock);
 	return o;
 }
