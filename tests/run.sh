@@ -193,6 +193,9 @@ assert 1.5 <= (off - on) / 1e3 <= 3.8, (on, off)
 c = [x for x in r["claims"] if x["name"] == "max_scx_wait_ms"][0]
 assert c["status"] == "failed" and "runnable on CPU" in c["detail"], c
 assert r["verdict"] == "fail" and "runnable" in r["reason"], r["reason"]
+d = m["dump"]   # what every CPU was doing before sched_ext left
+assert d["before"] and all(len(x["cpus"]) == 2 for x in d["before"]), d
+assert any("scx_wait_ms" in c for c in d["before"][-1]["cpus"]), d["before"][-1]
 P
 fi
 "$KTSTR" run tests/scenarios/monitor_claims.yaml >/dev/null 2>&1 &
