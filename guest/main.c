@@ -41,15 +41,7 @@ void send_record(unsigned type, const void *payload, size_t len)
 	if (!buf)
 		return;
 	rec_encode(buf, type, payload, (uint32_t)len);
-	size_t off = 0, total = REC_HEADER + len;
-	while (off < total) {
-		ssize_t w = write(data_fd, buf + off, total - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
+	write_full(data_fd, buf, REC_HEADER + len);
 	free(buf);
 }
 

@@ -2,8 +2,10 @@
 #include "record.h"
 #include "bytecode.h"	/* crc32_le, shared with the .ktbc checksum */
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *rec_type_name(unsigned type)
 {
@@ -81,4 +83,19 @@ void rec_reader_free(struct rec_reader *r)
 {
 	free(r->buf);
 	memset(r, 0, sizeof(*r));
+}
+
+bool write_full(int fd, const void *p, size_t n)
+{
+	const char *b = p;
+	while (n) {
+		ssize_t r = write(fd, b, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		b += r;
+		n -= (size_t)r;
+	}
+	return true;
 }

@@ -28,6 +28,9 @@ enum rec_type {
 };
 
 const char *rec_type_name(unsigned type);
+/* Write all n bytes to fd (retrying short writes and EINTR); false when
+ * the other end is gone or the write fails. */
+bool write_full(int fd, const void *p, size_t n);
 /* Encode header + payload into out (REC_HEADER + len bytes). */
 void rec_encode(uint8_t *out, unsigned type, const void *payload, uint32_t len);
 

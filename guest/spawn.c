@@ -23,6 +23,7 @@
 #endif
 #include "spawn.h"
 #include "json.h"
+#include "record.h"
 #include "report.h"
 #include "settings.h"
 #include "telemetry.h"
@@ -305,19 +306,6 @@ static int resolve_affinity(const struct spawn_group *g, const struct kb_program
 
 /* ---- the worker side ------------------------------------------------------- */
 
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t r = write(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return;
-		p += r;
-		n -= (size_t)r;
-	}
-}
-
 static void report_head(struct jw *j, const struct spawn_group *g, const struct sworker *sw,
 			pid_t pid, int tid)
 {
@@ -427,7 +415,7 @@ static void worker_main(struct spawn_group *g, struct sworker *sw)
 	jw_end_obj(&j);
 	if (j.buf) {
 		j.buf[j.len] = '\n';	/* reserve() always leaves a byte for NUL */
-		write_all(sw->wfd, j.buf, j.len + 1);
+		write_full(sw->wfd, j.buf, j.len + 1);
 	}
 	jw_free(&j);
 	slot->state = 3;

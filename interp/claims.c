@@ -101,25 +101,20 @@ const struct ty ty_pointwise = {
 		{0}},
 };
 
+#define CLAIMS_DOC "What must hold. Layers merge defaults, then the scheduler's claims, then the scenario's; the last one set wins and `off` switches a check off."
+#define CLAIMS_SCOPES \
+	{"cgroups", &(const struct ty){.kind = TY_DICT, .flags = TYF_SLASH, .elem = &ty_checks}, 0, NULL, "per-cgroup overrides"}, \
+	{"metrics", &(const struct ty){.kind = TY_LIST, .elem = &ty_pointwise}, 0, NULL, "pointwise claims"}
+
+/* A step's claims. */
 const struct ty ty_claims = {
-	.kind = TY_STRUCT, .id = "claims",
-	.doc = "What must hold. Layers merge defaults, then the scheduler's claims, then the scenario's; the last one set wins and `off` switches a check off.",
-	.fields = (const struct ty_field[]){
-		CHECK_FIELDS,
-		{"cgroups", &(const struct ty){.kind = TY_DICT, .flags = TYF_SLASH, .elem = &ty_checks}, 0, NULL, "per-cgroup overrides"},
-		{"metrics", &(const struct ty){.kind = TY_LIST, .elem = &ty_pointwise}, 0, NULL, "pointwise claims"},
-		{0}},
+	.kind = TY_STRUCT, .id = "claims", .doc = CLAIMS_DOC,
+	.fields = (const struct ty_field[]){CHECK_FIELDS, CLAIMS_SCOPES, {0}},
 };
 
 /* The scenario's (and a scheduler definition's) claims: also the
  * monitor checks. */
 const struct ty ty_scenario_claims = {
-	.kind = TY_STRUCT, .id = "scenario_claims",
-	.doc = "What must hold. Layers merge defaults, then the scheduler's claims, then the scenario's; the last one set wins and `off` switches a check off.",
-	.fields = (const struct ty_field[]){
-		CHECK_FIELDS,
-		MONITOR_CHECK_FIELDS,
-		{"cgroups", &(const struct ty){.kind = TY_DICT, .flags = TYF_SLASH, .elem = &ty_checks}, 0, NULL, "per-cgroup overrides"},
-		{"metrics", &(const struct ty){.kind = TY_LIST, .elem = &ty_pointwise}, 0, NULL, "pointwise claims"},
-		{0}},
+	.kind = TY_STRUCT, .id = "scenario_claims", .doc = CLAIMS_DOC,
+	.fields = (const struct ty_field[]){CHECK_FIELDS, MONITOR_CHECK_FIELDS, CLAIMS_SCOPES, {0}},
 };

@@ -36,12 +36,17 @@ void diag_add(struct diag *d, enum diag_level lvl, const char *file, int line,
 	va_end(ap);
 }
 
+static void diag_vat(struct diag *d, enum diag_level lvl, const struct ynode *n, const char *fmt,
+		     va_list ap)
+{
+	diag_vadd(d, lvl, n ? n->file : NULL, n ? n->line : 0, n ? n->col : 0, fmt, ap);
+}
+
 void diag_at(struct diag *d, const struct ynode *n, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	diag_vadd(d, DIAG_ERROR, n ? n->file : NULL, n ? n->line : 0,
-		  n ? n->col : 0, fmt, ap);
+	diag_vat(d, DIAG_ERROR, n, fmt, ap);
 	va_end(ap);
 }
 
@@ -49,8 +54,7 @@ void diag_warn_at(struct diag *d, const struct ynode *n, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	diag_vadd(d, DIAG_WARNING, n ? n->file : NULL, n ? n->line : 0,
-		  n ? n->col : 0, fmt, ap);
+	diag_vat(d, DIAG_WARNING, n, fmt, ap);
 	va_end(ap);
 }
 

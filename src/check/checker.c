@@ -139,12 +139,11 @@ static size_t select_workers(struct ctx *c, const struct scope *s, struct wview 
 
 /* ---- checks -------------------------------------------------------------------- */
 
-static void check_starved(struct ctx *c, const struct scope *s, const struct check_info *ci,
-			  double limit, struct claim_result *r)
+static void check_starved(struct ctx *c, const struct scope *s, const struct wview *w, size_t n,
+			  const struct check_info *ci, double limit, struct claim_result *r)
 {
-	(void)ci, (void)limit;
-	struct wview *w;
-	size_t n = select_workers(c, s, &w), starved = 0;
+	(void)c, (void)s, (void)ci, (void)limit;
+	size_t starved = 0;
 	char who[200] = "";
 	for (size_t i = 0; i < n; i++) {
 		bool sentinel = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(w[i].rep, RK(SENTINEL)));
@@ -163,7 +162,6 @@ static void check_starved(struct ctx *c, const struct scope *s, const struct che
 		snprintf(r->detail, sizeof(r->detail), "no workers in scope");
 	else if (starved)
 		snprintf(r->detail, sizeof(r->detail), "%s", who);
-	free(w);
 }
 
 /* CPUs a cgroup may use during phase k: every cpuset it had from the last
@@ -254,12 +252,11 @@ static bool worker_isolated(struct ctx *c, const struct scope *s, const struct w
 	return true;
 }
 
-static void check_isolation(struct ctx *c, const struct scope *s, const struct check_info *ci,
-			    double limit, struct claim_result *r)
+static void check_isolation(struct ctx *c, const struct scope *s, const struct wview *w, size_t n,
+			    const struct check_info *ci, double limit, struct claim_result *r)
 {
 	(void)ci, (void)limit;
-	struct wview *w;
-	size_t n = select_workers(c, s, &w), broke = 0;
+	size_t broke = 0;
 	bool judged = false;
 	snprintf(r->expected, sizeof(r->expected), "only the cgroup's cpuset CPUs");
 	for (size_t i = 0; i < n && !broke; i++) {
@@ -284,14 +281,12 @@ static void check_isolation(struct ctx *c, const struct scope *s, const struct c
 	}
 	if (!r->actual_text[0])
 		snprintf(r->actual_text, sizeof(r->actual_text), broke ? "a worker ran outside" : "held");
-	free(w);
 }
 
-static void check_threshold(struct ctx *c, const struct scope *s, const struct check_info *ci,
-			    double limit, struct claim_result *r)
+static void check_threshold(struct ctx *c, const struct scope *s, const struct wview *w, size_t n,
+			    const struct check_info *ci, double limit, struct claim_result *r)
 {
-	struct wview *w;
-	size_t n = select_workers(c, s, &w);
+	(void)c, (void)s;
 	double v;
 	enum metric_state st = metric_eval(ci->metric, w, n, &v);
 	bool max = ci->eval == EV_AT_MOST;
@@ -314,16 +309,15 @@ static void check_threshold(struct ctx *c, const struct scope *s, const struct c
 		snprintf(r->detail, sizeof(r->detail), n ? "%s undefined for these %zu workers" : "no workers in scope",
 			 ci->metric, n);
 	}
-	free(w);
 }
 
 /* A check on the host monitor's summary (the run's "monitor" record).
  * No monitor, or one that could not read the guest kernel, is "not
  * evaluated" (n/a, with the reason), never held. */
-static void check_monitor(struct ctx *c, const struct scope *s, const struct check_info *ci,
-			  double limit, struct claim_result *r)
+static void check_monitor(struct ctx *c, const struct scope *s, const struct wview *w, size_t n,
+			  const struct check_info *ci, double limit, struct claim_result *r)
 {
-	(void)s;
+	(void)s, (void)w, (void)n;
 	const cJSON *rec, *mon = NULL;
 	cJSON_ArrayForEach(rec, c->records)
 		if (rec_kind_of(jstr(rec, RK(TYPE))) == RT_MONITOR)
@@ -357,8 +351,9 @@ static void check_monitor(struct ctx *c, const struct scope *s, const struct che
 		snprintf(r->detail, sizeof(r->detail), "%s = %.6g", ci->metric, r->actual);
 }
 
-typedef void (*check_evaluator)(struct ctx *c, const struct scope *s, const struct check_info *ci,
-				double limit, struct claim_result *r);
+/* An evaluator gets the scope's workers (selected once, by eval_check). */
+typedef void (*check_evaluator)(struct ctx *c, const struct scope *s, const struct wview *w, size_t n,
+				const struct check_info *ci, double limit, struct claim_result *r);
 
 static const check_evaluator evaluators[EV__COUNT] = {
 	[EV_NOT_STARVED] = check_starved,
@@ -421,7 +416,10 @@ static void eval_check(struct ctx *c, const struct ty_field *f, const struct sco
 		snprintf(r->detail, sizeof(r->detail), "no evaluator for this check in this build");
 	} else {
 		double limit = v->type == KB_NUM ? v->f : (double)v->i;
-		evaluators[ci->eval](c, s, ci, limit, r);
+		struct wview *w;
+		size_t n = select_workers(c, s, &w);
+		evaluators[ci->eval](c, s, w, n, ci, limit, r);
+		free(w);
 	}
 	finish(c, r, ci->eval == EV_AT_MOST || ci->eval == EV_AT_LEAST ? ci->metric : NULL);
 	if (ci->eval == EV_MONITOR_AT_MOST && !isnan(r->actual) && strstr(ci->metric, "_ms"))

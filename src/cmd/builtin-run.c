@@ -79,10 +79,8 @@ int cmd_run(int argc, char **argv)
 			ro.kernel = optarg;
 			break;
 		case 'a':
-			if (!strcmp(optarg, "auto")) ro.accel = ACCEL_AUTO;
-			else if (!strcmp(optarg, "kvm")) ro.accel = ACCEL_KVM;
-			else if (!strcmp(optarg, "tcg")) ro.accel = ACCEL_TCG;
-			else return usage_error("run", "--accel %s; expected auto, kvm or tcg", optarg);
+			if (!accel_parse(optarg, &ro.accel))
+				return usage_error("run", "--accel %s; expected auto, kvm or tcg", optarg);
 			break;
 		case 'v':
 			ro.verbose = true;

@@ -54,12 +54,6 @@ struct relay_ctx {
 	size_t bytes, first_len;
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static void relay(const struct rec *r, void *ctx)
 {
@@ -67,11 +61,11 @@ static void relay(const struct rec *r, void *ctx)
 	bool verbose = rc->verbose;
 	if (r->type == REC_JSON) {
 		if (!rc->bytes) {
-			rc->first_ms = now_ms();
+			rc->first_ms = mono_ms();
 			rc->first_len = r->len;
 		}
 		rc->bytes += r->len;
-		rc->last_ms = now_ms();
+		rc->last_ms = mono_ms();
 	}
 	if (r->type == REC_STDOUT)
 		fwrite(r->payload, 1, r->len, stdout), fflush(stdout);
@@ -131,10 +125,8 @@ static int parse_opts(int argc, char **argv, struct shell_opts *o)
 			o->kernel = optarg;
 			break;
 		case 'a':
-			if (!strcmp(optarg, "auto")) o->accel = ACCEL_AUTO;
-			else if (!strcmp(optarg, "kvm")) o->accel = ACCEL_KVM;
-			else if (!strcmp(optarg, "tcg")) o->accel = ACCEL_TCG;
-			else return usage_error("shell", "--accel %s; expected auto, kvm or tcg", optarg);
+			if (!accel_parse(optarg, &o->accel))
+				return usage_error("shell", "--accel %s; expected auto, kvm or tcg", optarg);
 			break;
 		case 'T':
 			if (!parse_dur(optarg, &o->timeout_ns) || !o->timeout_ns)

@@ -3,6 +3,7 @@
 #include "monitor.h"
 #include "kmem.h"
 #include "report.h"
+#include "proc.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -78,12 +79,6 @@ struct monitor {
 	char wd_error[128];
 };
 
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 unsigned kconfig_hz(const char *path)
 {

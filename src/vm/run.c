@@ -41,12 +41,6 @@ static void progress(const struct collect *c, const char *fmt, ...)
 	fflush(stderr);
 }
 
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static void on_record(const struct rec *r, void *ctx)
 {

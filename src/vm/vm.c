@@ -20,12 +20,6 @@
 
 #define QBOOT "/usr/share/qemu/qboot.rom"
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static bool cpu_has_virt(void)
 {
@@ -187,6 +181,19 @@ char **vm_qemu_argv(const struct vm_config *c, enum accel accel, const char *con
 	return a.v;
 }
 
+bool accel_parse(const char *s, enum accel *out)
+{
+	static const struct { const char *name; enum accel a; } names[] = {
+		{"auto", ACCEL_AUTO}, {"kvm", ACCEL_KVM}, {"tcg", ACCEL_TCG},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(s, names[i].name)) {
+			*out = names[i].a;
+			return true;
+		}
+	return false;
+}
+
 void vm_argv_free(char **argv)
 {
 	for (size_t i = 0; argv && argv[i]; i++)
@@ -261,7 +268,7 @@ static int connect_data(const char *path, pid_t qemu, double deadline)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	pathf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	while (now_ms() < deadline && !interrupted) {
+	while (mono_ms() < deadline && !interrupted) {
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 			return fd;
@@ -290,7 +297,7 @@ static void on_records(struct watch *w, int fd)
 	while (rec_reader_next(&w->rr, &r)) {
 		w->res->records++;
 		if (r.type == REC_HELLO && w->res->boot_ms == 0)
-			w->res->boot_ms = now_ms() - w->t0;
+			w->res->boot_ms = mono_ms() - w->t0;
 		if (r.type == REC_EXIT && r.len == 4) {
 			int32_t st;
 			memcpy(&st, r.payload, 4);
@@ -329,7 +336,7 @@ static int pump(struct watch *w, pid_t qemu, int fd, double deadline, bool *hung
 		}
 		if (waitpid(qemu, &st, WNOHANG) == qemu)
 			break;
-		if (interrupted || now_ms() > deadline) {
+		if (interrupted || mono_ms() > deadline) {
 			*hung = !interrupted;
 			kill(qemu, SIGKILL);
 			waitpid(qemu, &st, 0);
@@ -412,7 +419,7 @@ void vm_run(const struct vm_config *cfg, vm_record_fn fn, void *ctx, struct vm_r
 			c->ram_paths = NULL;
 	}
 	char **argv = vm_qemu_argv(c, accel, console, sock);
-	struct watch w = {.c = c, .res = res, .fn = fn, .ctx = ctx, .t0 = now_ms()};
+	struct watch w = {.c = c, .res = res, .fn = fn, .ctx = ctx, .t0 = mono_ms()};
 	pid_t qemu = spawn_qemu(argv, c->interactive, qlog);
 	vm_argv_free(argv);
 	cleanup_add_pid(qemu);
@@ -429,7 +436,7 @@ void vm_run(const struct vm_config *cfg, vm_record_fn fn, void *ctx, struct vm_r
 		res->reason[strcspn(res->reason, "\n")] = 0;
 	} else {
 		st = pump(&w, qemu, fd, deadline, &hung);
-		res->wall_ms = now_ms() - w.t0;
+		res->wall_ms = mono_ms() - w.t0;
 		classify(res, console, qlog, st, hung, w.got_exit);
 	}
 	cleanup_remove_pid(qemu);

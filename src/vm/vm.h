@@ -67,6 +67,8 @@ struct vm_result {
 typedef void (*vm_record_fn)(const struct rec *r, void *ctx);
 
 enum accel accel_choose(enum accel want, char *why, size_t whylen);
+/* "auto", "kvm" or "tcg"; false for anything else. */
+bool accel_parse(const char *s, enum accel *out);
 /* Guest memory: the topology's default, but at least enough to unpack an
  * initramfs of initrd_bytes (compressed) into the rootfs with room left. */
 unsigned vm_memory_mib(unsigned want, unsigned topo_default, size_t initrd_bytes);

@@ -46,6 +46,19 @@ static cJSON *worker(const char *cg, int pid, double units, double wall_ms, doub
 	return j;
 }
 
+/* Records with one worker of cgroup a (wall_ms of wall time) whose step
+ * slices are the JSON array phases; *wout: that worker. */
+static cJSON *one_worker_with_phases(double wall_ms, const char *phases, cJSON **wout)
+{
+	cJSON *r = cJSON_CreateArray();
+	cJSON *w = worker("a", 1, 100, wall_ms, 900, 30, "[0]", NULL);
+	cJSON_AddItemToObject(w, "phases", cJSON_Parse(phases));
+	cJSON_AddItemToArray(r, w);
+	if (wout)
+		*wout = w;
+	return r;
+}
+
 static const struct claim_result *find(const struct check_output *o, const char *name,
 				       const char *scope)
 {
@@ -188,12 +201,9 @@ static void test_step_slices(void **st)
 	(void)st;
 	const char *yaml = "backdrop: {cgroups: [{name: a, workers: 2}]}\n"
 			   "steps:\n  - hold: 50%\n  - hold: 50%\n    claims: {max_gap_ms: 10}\n";
-	cJSON *r = cJSON_CreateArray();
-	cJSON *w = worker("a", 1, 100, 1000, 900, 30, "[0]", NULL);
-	cJSON_AddItemToObject(w, "phases", cJSON_Parse(
+	cJSON *r = one_worker_with_phases(1000,
 		"[{\"epoch\":1,\"work_units\":50,\"wall_ns\":5e8,\"cpu_ns\":4e8,\"max_gap_ns\":3e7,\"cpus_used\":[0]},"
-		" {\"epoch\":2,\"work_units\":50,\"wall_ns\":5e8,\"cpu_ns\":4e8,\"max_gap_ns\":5e6,\"cpus_used\":[0]}]"));
-	cJSON_AddItemToArray(r, w);
+		" {\"epoch\":2,\"work_units\":50,\"wall_ns\":5e8,\"cpu_ns\":4e8,\"max_gap_ns\":5e6,\"cpus_used\":[0]}]", NULL);
 	struct check_output o;
 	run_checks(yaml, r, &o);
 	const struct claim_result *c = find(&o, "max_gap_ms", "cgroup a, step 2");
@@ -248,15 +258,13 @@ static void test_step_migrations_read_the_slice(void **st)
 			   "steps:\n  - hold: 50%\n  - hold: 50%\n    claims: {max_migration_ratio: 0.5}\n"
 			   "claims:\n  metrics:\n    - {metric: migrations, cgroup: a, step: 2, at_most: 5}\n"
 			   "    - {metric: migrations, cgroup: a, step: 1, at_most: 1000}\n";
-	cJSON *r = cJSON_CreateArray();
-	cJSON *w = worker("a", 1, 100, 1000, 900, 30, "[0]", NULL);
-	cJSON_ReplaceItemInObject(w, "migration_count", cJSON_CreateNumber(100));
-	cJSON_AddItemToObject(w, "phases", cJSON_Parse(
+	cJSON *w = NULL;
+	cJSON *r = one_worker_with_phases(1000,
 		"[{\"epoch\":1,\"work_units\":50,\"iterations\":10,\"wall_ns\":5e8,\"cpu_ns\":4e8,\"max_gap_ns\":3e7,"
 		"\"cpus_used\":[0]},"
 		" {\"epoch\":2,\"work_units\":50,\"iterations\":10,\"wall_ns\":5e8,\"cpu_ns\":4e8,\"max_gap_ns\":5e6,"
-		"\"cpus_used\":[0],\"migration_count\":3}]"));
-	cJSON_AddItemToArray(r, w);
+		"\"cpus_used\":[0],\"migration_count\":3}]", &w);
+	cJSON_ReplaceItemInObject(w, "migration_count", cJSON_CreateNumber(100));
 	struct check_output o;
 	run_checks(yaml, r, &o);
 	const struct claim_result *c = find(&o, "migrations", "cgroup a, step 2");
@@ -418,12 +426,9 @@ static void test_step_without_slices_fails(void **st)
 	const char *yaml = "backdrop: {cgroups: [{name: a, workers: 1}]}\n"
 			   "steps:\n  - hold: 30%\n  - hold: 30%\n    claims: {not_starved: true, max_gap_ms: 1000}\n"
 			   "  - hold: 30%\n";
-	cJSON *r = cJSON_CreateArray();
-	cJSON *w = worker("a", 1, 100, 3000, 900, 30, "[0]", NULL);
-	cJSON_AddItemToObject(w, "phases", cJSON_Parse(
+	cJSON *r = one_worker_with_phases(3000,
 		"[{\"epoch\":1,\"work_units\":50,\"wall_ns\":1e9,\"cpu_ns\":9e8,\"max_gap_ns\":3e7,\"cpus_used\":[0]},"
-		" {\"epoch\":3,\"work_units\":50,\"wall_ns\":1e9,\"cpu_ns\":9e8,\"max_gap_ns\":3e7,\"cpus_used\":[0]}]"));
-	cJSON_AddItemToArray(r, w);
+		" {\"epoch\":3,\"work_units\":50,\"wall_ns\":1e9,\"cpu_ns\":9e8,\"max_gap_ns\":3e7,\"cpus_used\":[0]}]", NULL);
 	struct check_output o;
 	run_checks(yaml, r, &o);
 	const struct claim_result *c = find(&o, "not_starved", "cgroup a, step 2");
@@ -435,14 +440,11 @@ static void test_step_without_slices_fails(void **st)
 	check_output_free(&o);
 	cJSON_Delete(r);
 
-	r = cJSON_CreateArray();
-	w = worker("a", 1, 100, 3000, 900, 30, "[0]", NULL);
-	cJSON_AddItemToObject(w, "phases", cJSON_Parse(
+	r = one_worker_with_phases(3000,
 		"[{\"epoch\":1,\"work_units\":50,\"wall_ns\":1e9,\"cpu_ns\":9e8,\"max_gap_ns\":3e7,\"cpus_used\":[0]},"
 		" {\"epoch\":2,\"observed\":false,\"work_units\":0,\"wall_ns\":1e9,\"cpu_ns\":0,\"max_gap_ns\":1e9,"
 		"\"cpus_used\":[]},"
-		" {\"epoch\":3,\"work_units\":50,\"wall_ns\":1e9,\"cpu_ns\":9e8,\"max_gap_ns\":3e7,\"cpus_used\":[0]}]"));
-	cJSON_AddItemToArray(r, w);
+		" {\"epoch\":3,\"work_units\":50,\"wall_ns\":1e9,\"cpu_ns\":9e8,\"max_gap_ns\":3e7,\"cpus_used\":[0]}]", NULL);
 	run_checks(yaml, r, &o);
 	c = find(&o, "not_starved", "cgroup a, step 2");
 	assert_false(c->passed);
