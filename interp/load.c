@@ -103,7 +103,7 @@ static void load_file(struct loader *L, const char *path, const struct ynode *fr
 	char *buf = read_file(path, &len, MAX_SCENARIO_BYTES);
 	if (!buf) {
 		diag_at(L->d, from, "cannot read '%s': %s; expected a readable YAML file",
-			path, strerror(errno));
+			path, read_file_error(errno));
 		return;
 	}
 	struct ynode *root = parse_buf(L, path, buf, len);
@@ -230,8 +230,8 @@ bool scenario_load(struct scenario *s, const char *path,
 	char *buf = read_file(path, &len, MAX_SCENARIO_BYTES);
 	if (!buf) {
 		memset(s, 0, sizeof(*s));
-		diag_add(d, DIAG_ERROR, path, 0, 0, "cannot read the file: %s; expected a readable YAML scenario",
-			 strerror(errno));
+		diag_add(d, DIAG_ERROR, path, 1, 1, "cannot read the file: %s; expected a readable YAML scenario",
+			 read_file_error(errno));
 		return false;
 	}
 	bool ok = scenario_load_buf(s, path, buf, len, opts, d);

@@ -184,11 +184,27 @@ void pathf(char *out, size_t n, const char *fmt, ...)
 	}
 }
 
+const char *read_file_error(int e)
+{
+	if (e == EINVAL)
+		return "not a regular file (a FIFO, device or directory)";
+	if (e == EFBIG)
+		return "larger than ktstr reads for this kind of file";
+	return strerror(e);
+}
+
 char *read_file(const char *path, size_t *len, size_t max)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return NULL;
+	struct stat st;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
 	struct strbuf sb = {0};
 	char tmp[65536];
 	for (;;) {

@@ -48,6 +48,9 @@ void pathf(char *out, size_t n, const char *fmt, ...) __attribute__((format(prin
 
 /* Read a whole file; returns NULL and sets errno on failure. */
 char *read_file(const char *path, size_t *len, size_t max);
+/* Why read_file failed, from its errno: a FIFO, device or directory is
+ * refused at once (never a blocking open), a file over max says so. */
+const char *read_file_error(int e);
 
 /* Edit distance, used for "did you mean" suggestions. */
 size_t edit_distance(const char *a, const char *b);

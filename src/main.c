@@ -3,6 +3,7 @@
  * `ktstr validate`. */
 #include "builtin.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,10 +76,31 @@ int cmd_help(int argc, char **argv)
 	return KT_EXIT_PASS;
 }
 
-int main(int argc, char **argv)
+/* `ktstr CMD --help` (or -h) anywhere in CMD's arguments: its usage. */
+static bool wants_help(int argc, char **argv)
 {
-	if (argc < 2)
-		return usage_error(NULL, "no command or scenario given");
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return false;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	}
+	return false;
+}
+
+/* Output that did not reach its destination (a full disk, a closed pipe)
+ * is an infrastructure error, not a pass. */
+static int flushed(int rc)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "ktstr: cannot write the output: %s\n", strerror(errno));
+		return KT_EXIT_INFRA;
+	}
+	return rc;
+}
+
+static int dispatch(int argc, char **argv)
+{
 	const char *a = argv[1];
 	if (!strcmp(a, "--help") || !strcmp(a, "-h"))
 		return cmd_help(1, argv);
@@ -91,9 +113,20 @@ int main(int argc, char **argv)
 		return cmd_validate(argc - 1, argv + 1);
 	}
 	const struct builtin *b = builtin_find(a);
+	if (b && wants_help(argc, argv)) {
+		char *help[] = {(char *)"help", (char *)b->name, NULL};
+		return cmd_help(2, help);
+	}
 	if (b)
 		return b->fn(argc - 1, argv + 1);
 	if (a[0] == '-' || strchr(a, '.') || strchr(a, '/'))
 		return cmd_run(argc, argv);	/* argv[0] stands in for "run" */
 	return usage_error(NULL, "unknown command '%s'", a);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error(NULL, "no command or scenario given");
+	return flushed(dispatch(argc, argv));
 }

@@ -44,9 +44,27 @@ P
 expect_rc "bad format option" 2 "$KTSTR" validate --format=xml scenarios/fanout.yaml
 expect_rc "missing file" 2 "$KTSTR" validate "$tmp/nope.yaml"
 grep -q "cannot read" "$tmp/err" && ok "missing file explained" || bad "missing file explained"
+# Non-regular files are refused at once, never a blocking open.
+mkfifo "$tmp/fifo.yaml"
+expect_rc "FIFO as a scenario" 2 timeout 10 "$KTSTR" validate "$tmp/fifo.yaml"
+grep -q "fifo.yaml:1:1: error: cannot read the file: not a regular file" "$tmp/err" &&
+	ok "FIFO refused with file:1:1" || { bad "FIFO message"; cat "$tmp/err"; }
+expect_rc "directory as a scenario" 2 "$KTSTR" validate "$tmp"
+expect_rc "FIFO as a result" 2 timeout 10 "$KTSTR" report "$tmp/fifo.yaml"
+expect_rc "FIFO as bytecode" 2 timeout 10 "$KTSTR" dump "$tmp/fifo.yaml"
 expect_rc "unknown command" 2 "$KTSTR" frobnicate
 expect_rc "no args" 2 "$KTSTR"
 expect_rc "help" 0 "$KTSTR" help
+for cmd in run validate dump list schema kernel shell topo report check compare cleanup; do
+	"$KTSTR" "$cmd" --help >"$tmp/out" 2>&1
+	rc=$?
+	[[ $rc == 0 ]] && grep -q "^usage: ktstr $cmd" "$tmp/out" || { bad "$cmd --help (exit $rc)"; continue; }
+done
+ok "--help on every subcommand prints its usage, exit 0"
+"$KTSTR" schema --result >/dev/full 2>"$tmp/err"
+rc=$?
+[[ $rc == 3 ]] && grep -q "cannot write the output" "$tmp/err" && ok "a failed write to stdout is exit 3" ||
+	bad "write to /dev/full (exit $rc)"
 
 expect_rc "dump yaml" 0 "$KTSTR" dump scenarios/fanout.yaml
 grep -q 'spawn cgroup="storm_a"' "$tmp/out" && ok "dump shows spawn" || bad "dump shows spawn"

@@ -13,7 +13,7 @@ static cJSON *load_one(const char *path)
 	size_t len;
 	char *text = read_file(path, &len, 512u << 20);
 	if (!text) {
-		fprintf(stderr, "ktstr: cannot read %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "ktstr: cannot read %s: %s\n", path, read_file_error(errno));
 		return NULL;
 	}
 	cJSON *j = cJSON_ParseWithLength(text, len);

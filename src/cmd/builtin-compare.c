@@ -9,6 +9,7 @@
 #include "builtin.h"
 #include "result.h"
 #include "resultio.h"
+#include "util.h"
 #include "vocab.h"
 
 #include <cjson/cJSON.h>
@@ -24,15 +25,17 @@ struct side {
 
 static struct side gather(cJSON **r, int n, const char *cg, const char *stat)
 {
-	double v[4096];
+	double *v = NULL;
 	int k = 0;
-	for (int i = 0; i < n && k < 4096; i++) {
+	for (int i = 0; i < n; i++) {
 		const cJSON *c;
 		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(r[i], "cgroups")) {
 			const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "name"));
 			const cJSON *x = cJSON_GetObjectItemCaseSensitive(c, stat);
-			if (name && !strcmp(name, cg) && cJSON_IsNumber(x))
+			if (name && !strcmp(name, cg) && cJSON_IsNumber(x)) {
+				v = xrealloc(v, (size_t)(k + 1) * sizeof(*v));
 				v[k++] = x->valuedouble;
+			}
 		}
 	}
 	struct side s = {NAN, NAN, k};
@@ -48,6 +51,7 @@ static struct side gather(cJSON **r, int n, const char *cg, const char *stat)
 			var += (v[i] - s.mean) * (v[i] - s.mean);
 		s.sd = sqrt(var / (k - 1));
 	}
+	free(v);
 	return s;
 }
 

@@ -28,7 +28,7 @@ int load_program(const char *path, struct kb_program *p, const struct load_opts 
 	size_t len;
 	char *buf = read_file(path, &len, MAX_INPUT);
 	if (!buf) {
-		fprintf(stderr, "%s: error: cannot read: %s\n", path, strerror(errno));
+		fprintf(stderr, "%s:1:1: error: cannot read: %s\n", path, read_file_error(errno));
 		return KT_EXIT_USAGE;
 	}
 	if (kb_is_bytecode((uint8_t *)buf, len)) {

@@ -1,6 +1,7 @@
 /* builtin-run: `ktstr FILE.yaml` / `ktstr run FILE.yaml` — load, validate
  * and lower each scenario, run it in a VM, and report. */
 #include "builtin.h"
+#include "util.h"
 #include "disasm.h"
 #include "proc.h"
 #include "hostrun.h"
@@ -117,7 +118,7 @@ int cmd_run(int argc, char **argv)
 	if (optind >= argc)
 		return usage_error("run", "no scenario given");
 	int worst = KT_EXIT_PASS;
-	cJSON *results[256];
+	cJSON **results = NULL;	/* every result, for --junit */
 	size_t nresults = 0;
 	for (int i = optind; i < argc; i++) {
 		struct kb_program p;
@@ -161,10 +162,8 @@ int cmd_run(int argc, char **argv)
 				printf("  result: %s\n", saved);
 		}
 		rc = interrupted ? 130 : verdict_exit(result_verdict(res));
-		if (nresults < 256)
-			results[nresults++] = res;
-		else
-			cJSON_Delete(res);
+		results = xrealloc(results, (nresults + 1) * sizeof(*results));
+		results[nresults++] = res;
 		worst = rc > worst ? rc : worst;
 		run_output_free(&out);
 		kb_free(&p);
@@ -181,5 +180,6 @@ int cmd_run(int argc, char **argv)
 	}
 	for (size_t k = 0; k < nresults; k++)
 		cJSON_Delete(results[k]);
+	free(results);
 	return worst;
 }
