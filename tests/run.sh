@@ -144,6 +144,12 @@ P
 done
 
 # --- the host monitor (issue 9) ------------------------------------------------------
+# The monitor keeps guest RAM in /dev/shm; a container's can be too small
+# (64 MiB), and then the monitor is off with the reason (tested below).
+shm_mb=$(df -m --output=avail /dev/shm 2>/dev/null | tail -1 | tr -d ' ')
+if ((${shm_mb:-0} < 1024)); then
+	echo "SKIP: monitor tests: /dev/shm has ${shm_mb:-0} MiB free"
+else
 py "$tmp/engine.json" <<'P' && ok "monitor: every CPU sampled, switch counts never go back, series bounded" || bad "monitor sampler"
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -198,6 +204,8 @@ assert d["before"] and all(len(x["cpus"]) == 2 for x in d["before"]), d
 assert any("scx_wait_ms" in c for c in d["before"][-1]["cpus"]), d["before"][-1]
 P
 fi
+fi
+
 "$KTSTR" run tests/scenarios/monitor_claims.yaml >/dev/null 2>&1 &
 victim=$!
 for ((i = 0; i < 100; i++)); do ls -d /dev/shm/ktstr-mem-"$victim"-* >/dev/null 2>&1 && break; sleep 0.1; done

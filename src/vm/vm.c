@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -220,10 +221,21 @@ void vm_result_free(struct vm_result *r)
 /* Guest RAM for the monitor: one shared file per NUMA node in a fresh
  * directory on /dev/shm (tmpfs: RAM, not disk), sized as add_numa splits
  * it, registered for cleanup like every temp.  False: no shared RAM. */
-static bool make_ram_files(struct vm_config *c, char *dir, size_t dirlen, char ***paths)
+static bool make_ram_files(struct vm_config *c, char *dir, size_t dirlen, char ***paths, char *why,
+			   size_t whylen)
 {
 	const struct topology *t = &c->topo;
 	unsigned nodes = t->numa_nodes > 1 || c->mem_only_nodes ? t->numa_nodes + c->mem_only_nodes : 1;
+	/* A container's /dev/shm is often 64 MiB: a guest that outgrew it
+	 * would die of SIGBUS in QEMU.  Without room, no monitor. */
+	struct statvfs fs;
+	unsigned long long room = statvfs("/dev/shm", &fs) ? 0 : (unsigned long long)fs.f_bavail * fs.f_frsize;
+	if (room < ((unsigned long long)c->memory_mib << 20) + (64ull << 20)) {
+		snprintf(why, whylen, "/dev/shm has %llu MiB free, the guest's RAM needs %u MiB there", room >> 20,
+			 c->memory_mib);
+		return false;
+	}
+	snprintf(why, whylen, "cannot create the shared guest RAM files under /dev/shm");
 	snprintf(dir, dirlen, "/dev/shm/ktstr-mem-%d-XXXXXX", (int)getpid());
 	if (!mkdtemp(dir))
 		return false;
@@ -409,11 +421,11 @@ void vm_run(const struct vm_config *cfg, vm_record_fn fn, void *ctx, struct vm_r
 	snprintf(console, sizeof(console), "%s/console.log", dir);
 	snprintf(sock, sizeof(sock), "%s/data.sock", dir);
 	snprintf(qlog, sizeof(qlog), "%s/qemu.log", dir);
-	char ramdir[128] = "";
+	char ramdir[128] = "", ram_why[160] = "";
 	char **ram = NULL;
 	struct monitor *mon = NULL;
 	if (c->monitor) {
-		if (make_ram_files(c, ramdir, sizeof(ramdir), &ram))
+		if (make_ram_files(c, ramdir, sizeof(ramdir), &ram, ram_why, sizeof(ram_why)))
 			mon = monitor_start(&c->mon, c->ram_paths, c->nram);
 		else
 			c->ram_paths = NULL;
@@ -447,7 +459,7 @@ void vm_run(const struct vm_config *cfg, vm_record_fn fn, void *ctx, struct vm_r
 	} else if (c->monitor) {
 		res->monitor = cJSON_CreateObject();
 		cJSON_AddBoolToObject(res->monitor, "available", false);
-		cJSON_AddStringToObject(res->monitor, "reason", "cannot create the shared guest RAM files under /dev/shm");
+		cJSON_AddStringToObject(res->monitor, "reason", ram_why);
 	}
 	for (size_t i = 0; ram && ram[i]; i++)
 		free(ram[i]);
