@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run one fuzz target for a fixed time and print a one-line summary.
 #   usage: fuzz/run.sh TARGET SECONDS [LIBFUZZER_ARG...]
-#   TARGET: yaml or bytecode (fuzz_yaml / fuzz_bytecode are accepted too)
+#   TARGET: yaml, bytecode or result (fuzz_yaml ... are accepted too)
 #   env:    KTSTR  ktstr binary used to make bytecode seeds (default ./ktstr)
 #
 # The working corpus is fuzz/corpus/TARGET (ignored by git).  Each run
@@ -23,13 +23,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
 usage() {
-	echo "usage: fuzz/run.sh yaml|bytecode SECONDS [LIBFUZZER_ARG...]" >&2
+	echo "usage: fuzz/run.sh yaml|bytecode|result SECONDS [LIBFUZZER_ARG...]" >&2
 	exit 2
 }
 [ $# -ge 2 ] || usage
 case $1 in
 yaml | fuzz_yaml) kind=yaml ;;
 bytecode | fuzz_bytecode) kind=bytecode ;;
+result | fuzz_result) kind=result ;;
 *) usage ;;
 esac
 secs=$2
@@ -62,6 +63,9 @@ if [ "$kind" = yaml ]; then
 		[ -e "$corpus/invalid-$(basename "$f")" ] || cp "$f" "$corpus/invalid-$(basename "$f")"
 	done
 	dict="-dict=$here/yaml.dict"
+elif [ "$kind" = result ]; then
+	seed_copy "$here"/seeds/result/*.json	# real results, series trimmed
+	dict=
 else
 	seed_copy "$here"/seeds/bytecode/*
 	if [ -x "$KTSTR" ]; then

@@ -11,7 +11,7 @@ PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libyaml-dev libcjson-dev libpcre2-dev libbpf-dev libelf-dev
 	zlib1g-dev libzstd-dev libcmocka-dev
-	clang-16 llvm-16 yamllint groff-base rsync git python3 nodejs npm
+	clang-16 llvm-16 libclang-rt-16-dev yamllint groff-base rsync git python3 nodejs npm
 	qemu-system-x86 busybox-static linux-source-6.12 bc flex bison
 	libssl-dev dwarves xz-utils
 )

@@ -52,6 +52,28 @@ grep -q "fifo.yaml:1:1: error: cannot read the file: not a regular file" "$tmp/e
 expect_rc "directory as a scenario" 2 "$KTSTR" validate "$tmp"
 expect_rc "FIFO as a result" 2 timeout 10 "$KTSTR" report "$tmp/fifo.yaml"
 expect_rc "FIFO as bytecode" 2 timeout 10 "$KTSTR" dump "$tmp/fifo.yaml"
+# Results that are JSON but not what ktstr wrote: exit 2 naming the file
+# and the field, never a crash; a directory reports its good files and
+# still exits 2 for the broken one.
+good=$SRCDIR/fuzz/seeds/result/thread_cgroup-pass.json
+echo '{"verdict":"pass","reason":"x","scenario":"s","claims":[{"name":3}],"records":[]}' >"$tmp/bad.json"
+expect_rc "result with a wrong-typed field" 2 "$KTSTR" report "$tmp/bad.json"
+grep -q "bad.json is not a ktstr result file: claims\[0\].name: wrong type; expected a string" "$tmp/err" &&
+	ok "the broken field is named" || { bad "broken field message"; cat "$tmp/err"; }
+for j in '{}' '[]' 'null' '{"verdict":"maybe","reason":"x","scenario":"s","claims":[],"records":[]}' \
+	'{"verdict":"pass","reason":"x","scenario":"s","claims":[],"records":[{"type":1}]}'; do
+	echo "$j" >"$tmp/bad.json"
+	"$KTSTR" report "$tmp/bad.json" >/dev/null 2>&1
+	[[ $? == 2 ]] || bad "hostile result '$j' not exit 2"
+done
+for cmd in check compare; do
+	"$KTSTR" $cmd "$tmp/bad.json" "$good" --claims scenarios/steady.yaml >/dev/null 2>&1
+	[[ $? == 2 ]] || bad "$cmd on a hostile result not exit 2"
+done
+ok "hostile results: report, check and compare exit 2"
+mkdir "$tmp/set" && cp "$good" "$tmp/set/a.json" && cp "$tmp/bad.json" "$tmp/set/b.json"
+expect_rc "a directory with one broken result" 2 "$KTSTR" report "$tmp/set"
+grep -q "^PASS thread_cgroup" "$tmp/out" && ok "its good result is still shown" || bad "good result of the set"
 expect_rc "unknown command" 2 "$KTSTR" frobnicate
 expect_rc "no args" 2 "$KTSTR"
 expect_rc "help" 0 "$KTSTR" help
@@ -96,6 +118,12 @@ expect_rc "run unknown scheduler" 2 "$KTSTR" run --scheduler nope scenarios/fano
 # Inputs the fuzzers once crashed on: rejected cleanly, never a crash.
 for f in fuzz/regressions/*; do
 	case $f in
+	*.json)	# result-reader findings: re-checked without a crash (UBSan in the san build)
+		"$KTSTR" check "$f" --claims scenarios/steady.yaml >/dev/null 2>&1
+		rc=$?
+		[[ $rc -le 2 ]] && ok "fuzz regression $(basename "$f") handled (exit $rc)" ||
+			bad "fuzz regression $f (exit $rc)"
+		continue ;;
 	*.yaml) "$KTSTR" validate "$f" >/dev/null 2>&1 ;;
 	*) "$KTSTR" dump "$f" >/dev/null 2>&1 ;;
 	esac

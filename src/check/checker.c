@@ -32,6 +32,18 @@ static double jnum(const cJSON *o, const char *k, double def)
 	return cJSON_IsNumber(v) ? v->valuedouble : def;
 }
 
+/* A number from a record as an int: a value that is not a number, not
+ * finite or out of int's range (hostile result files) reads as def. */
+static int clamp_int(double v, int def)
+{
+	return v >= -2147483648.0 && v <= 2147483647.0 ? (int)v : def;
+}
+
+static int jint(const cJSON *o, const char *k, int def)
+{
+	return clamp_int(jnum(o, k, def), def);
+}
+
 static struct claim_result *add(struct ctx *c)
 {
 	struct check_output *o = c->out;
@@ -110,7 +122,7 @@ static const cJSON *phase_of(const cJSON *rep, int step)
 {
 	const cJSON *ph;
 	cJSON_ArrayForEach(ph, cJSON_GetObjectItemCaseSensitive(rep, RK(PHASES)))
-		if ((int)jnum(ph, RK(EPOCH), -1) == step)
+		if (jint(ph, RK(EPOCH), -1) == step)
 			return ph;
 	return NULL;
 }
@@ -150,7 +162,7 @@ static void check_starved(struct ctx *c, const struct scope *s, const struct wvi
 		if (rep_num(&w[i], RK_WORK_UNITS) > 0 && !sentinel)
 			continue;
 		if (!starved++)
-			snprintf(who, sizeof(who), "pid %d%s", (int)rep_id_num(&w[i], RK_PID),
+			snprintf(who, sizeof(who), "pid %d%s", clamp_int(rep_id_num(&w[i], RK_PID), -1),
 				 sentinel ? " never reported" : " did no work");
 	}
 	r->actual = (double)starved;
@@ -196,7 +208,7 @@ static bool allowed_cpus(struct ctx *c, const char *cg, int step, struct cpuset 
 		const char *eff = jstr(rec, RK(EFFECTIVE));
 		if (!eff || !*eff)
 			continue;
-		int rs = (int)jnum(rec, RK(STEP), 0);
+		int rs = jint(rec, RK(STEP), 0);
 		if (rs < step)
 			last_before = rec;
 		if (rs == step || step == WHOLE_RUN) {
@@ -213,7 +225,7 @@ static bool allowed_cpus(struct ctx *c, const char *cg, int step, struct cpuset 
 	if (!constrained || step == WHOLE_RUN)
 		return constrained;
 	cJSON_ArrayForEach(rec, c->records)
-		if (is_cpuset_of(rec, cg) && (int)jnum(rec, RK(STEP), 0) == step + 1)
+		if (is_cpuset_of(rec, cg) && jint(rec, RK(STEP), 0) == step + 1)
 			add_set(out, jstr(rec, RK(EFFECTIVE)));
 	return true;
 }
@@ -243,7 +255,7 @@ static bool worker_isolated(struct ctx *c, const struct scope *s, const struct w
 		return cpus_within(rep_item(w, RK_CPUS_USED), ok, bad);
 	}
 	cJSON_ArrayForEach(ph, phases) {
-		if (!allowed_cpus(c, w->cgroup, (int)jnum(ph, RK(EPOCH), 0), ok))
+		if (!allowed_cpus(c, w->cgroup, jint(ph, RK(EPOCH), 0), ok))
 			continue;
 		*judged = true;
 		if (!cpus_within(cJSON_GetObjectItemCaseSensitive(ph, RK(CPUS_USED)), ok, bad))
@@ -268,7 +280,7 @@ static void check_isolation(struct ctx *c, const struct scope *s, const struct w
 		char allowed[160];
 		cpuset_format(&ok, allowed, sizeof(allowed));
 		snprintf(r->detail, sizeof(r->detail), "pid %d ran on CPU %d outside %s",
-			 (int)rep_id_num(&w[i], RK_PID), bad, allowed);
+			 clamp_int(rep_id_num(&w[i], RK_PID), -1), bad, allowed);
 	}
 	r->actual = (double)broke;
 	r->passed = n && broke == 0;
@@ -342,11 +354,11 @@ static void check_monitor(struct ctx *c, const struct scope *s, const struct wvi
 	r->passed = r->actual <= limit;
 	if (!r->passed && !strcmp(ci->metric, RK(MAX_CPU_STALL_MS)))
 		snprintf(r->detail, sizeof(r->detail), "CPU %d did not switch for %.0f ms with runnable tasks waiting (at %.1f s)",
-			 (int)jnum(mon, RK(STALL_CPU), -1), r->actual, jnum(mon, RK(STALL_AT_MS), 0) / 1e3);
+			 jint(mon, RK(STALL_CPU), -1), r->actual, jnum(mon, RK(STALL_AT_MS), 0) / 1e3);
 	else if (!r->passed && !strcmp(ci->metric, RK(MAX_SCX_WAIT_MS)))
 		snprintf(r->detail, sizeof(r->detail), "%s[%d] waited %.0f ms runnable on CPU %d (at %.1f s)",
-			 jstr(mon, RK(WAIT_COMM)) ? jstr(mon, RK(WAIT_COMM)) : "?", (int)jnum(mon, RK(WAIT_PID), -1),
-			 r->actual, (int)jnum(mon, RK(WAIT_CPU), -1), jnum(mon, RK(WAIT_AT_MS), 0) / 1e3);
+			 jstr(mon, RK(WAIT_COMM)) ? jstr(mon, RK(WAIT_COMM)) : "?", jint(mon, RK(WAIT_PID), -1),
+			 r->actual, jint(mon, RK(WAIT_CPU), -1), jnum(mon, RK(WAIT_AT_MS), 0) / 1e3);
 	else if (!r->passed)
 		snprintf(r->detail, sizeof(r->detail), "%s = %.6g", ci->metric, r->actual);
 }
@@ -507,7 +519,7 @@ static void eval_payload_checks(struct ctx *c)
 		cJSON *doc = cJSON_Parse(out ? out : "");
 		if (!doc)
 			doc = cJSON_Parse(err ? err : "");
-		int code = (int)jnum(rec, RK(EXIT_CODE), -1);
+		int code = jint(rec, RK(EXIT_CODE), -1);
 		for (uint32_t i = 0; i < c->p->ninsn; i++) {
 			const struct kb_insn *in = &c->p->insn[i];
 			if (in->op != OPC_PAYLOAD_CHECK || strcmp(kb_get_str(c->p, in, "payload"), name))
@@ -587,7 +599,7 @@ static size_t misconfigured(const cJSON *rep, char *first, size_t n)
 		if (!e || !*e)
 			continue;
 		if (!bad++ && !*first)
-			snprintf(first, n, "pid %d (cgroup %s) %s: %s", (int)jnum(rep, RK(PID), 0),
+			snprintf(first, n, "pid %d (cgroup %s) %s: %s", jint(rep, RK(PID), 0),
 				 jstr(rep, RK(CGROUP)) && *jstr(rep, RK(CGROUP)) ? jstr(rep, RK(CGROUP)) : "(host)",
 				 rep_keys[k].name, e);
 	}

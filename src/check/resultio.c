@@ -3,10 +3,111 @@
 #include "util.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/* ---- shape ------------------------------------------------------------------ */
+
+enum jt { J_STR, J_NUM, J_NUM_OR_NULL, J_BOOL, J_ARR, J_OBJ };
+
+static bool is(const cJSON *v, enum jt t)
+{
+	switch (t) {
+	case J_STR: return cJSON_IsString(v) && v->valuestring;
+	case J_NUM: return cJSON_IsNumber(v);
+	case J_NUM_OR_NULL: return cJSON_IsNumber(v) || cJSON_IsNull(v);
+	case J_BOOL: return cJSON_IsBool(v);
+	case J_ARR: return cJSON_IsArray(v);
+	case J_OBJ: return cJSON_IsObject(v);
+	}
+	return false;
+}
+
+struct field {
+	const char *key;
+	enum jt type;
+	bool required;
+};
+
+static const char *const type_names[] = {"a string", "a number", "a number or null", "true or false",
+					 "an array", "an object"};
+
+/* Every field of o against the list; what = "claims[3]" for the message. */
+static bool fields_ok(const cJSON *o, const struct field *f, const char *what, char *why, size_t n)
+{
+	if (!cJSON_IsObject(o)) {
+		snprintf(why, n, "%s: expected an object", what);
+		return false;
+	}
+	for (; f->key; f++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, f->key);
+		if ((v || f->required) && !is(v, f->type)) {
+			snprintf(why, n, "%s%s%s: %s; expected %s", what, *what ? "." : "", f->key,
+				 v ? "wrong type" : "missing", type_names[f->type]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool each_ok(const cJSON *arr, const char *name, const struct field *f, char *why, size_t n)
+{
+	const cJSON *it;
+	int i = 0;
+	cJSON_ArrayForEach(it, arr) {
+		char what[64];
+		snprintf(what, sizeof(what), "%s[%d]", name, i++);
+		if (!fields_ok(it, f, what, why, n))
+			return false;
+	}
+	return true;
+}
+
+bool result_shape_ok(const cJSON *r, char *why, size_t n)
+{
+	static const struct field top[] = {
+		{"verdict", J_STR, true}, {"reason", J_STR, true}, {"scenario", J_STR, true},
+		{"topology", J_STR, false}, {"scheduler", J_STR, false}, {"kernel", J_STR, false},
+		{"accelerator", J_STR, false}, {"boot_ms", J_NUM_OR_NULL, false},
+		{"claims", J_ARR, true}, {"findings", J_ARR, false}, {"workers", J_ARR, false},
+		{"cgroups", J_ARR, false}, {"records", J_ARR, true}, {"monitor", J_OBJ, false},
+		{"console_tail", J_STR, false}, {0},
+	};
+	static const struct field claim[] = {
+		{"name", J_STR, true}, {"scope", J_STR, true}, {"expected", J_STR, true},
+		{"actual", J_NUM_OR_NULL, true}, {"actual_text", J_STR, false}, {"passed", J_BOOL, true},
+		{"status", J_STR, false}, {"detail", J_STR, false}, {0},
+	};
+	static const struct field finding[] = {{"name", J_STR, true}, {"line", J_STR, true}, {0}};
+	static const struct field cgroup[] = {{"name", J_STR, true}, {0}};
+	static const struct field record[] = {{"type", J_STR, true}, {0}};
+	static const struct field monitor[] = {
+		{"available", J_BOOL, true}, {"reason", J_STR, false}, {"samples", J_NUM, false},
+		{"period_ms", J_NUM, false}, {"summary", J_OBJ, false}, {"series", J_OBJ, false},
+		{"dump", J_OBJ, false}, {"watchdog", J_OBJ, false}, {0},
+	};
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "verdict"));
+	if (!fields_ok(r, top, "", why, n) ||
+	    !each_ok(cJSON_GetObjectItemCaseSensitive(r, "claims"), "claims", claim, why, n) ||
+	    !each_ok(cJSON_GetObjectItemCaseSensitive(r, "findings"), "findings", finding, why, n) ||
+	    !each_ok(cJSON_GetObjectItemCaseSensitive(r, "cgroups"), "cgroups", cgroup, why, n) ||
+	    !each_ok(cJSON_GetObjectItemCaseSensitive(r, "workers"), "workers", cgroup + 1, why, n) ||
+	    !each_ok(cJSON_GetObjectItemCaseSensitive(r, "records"), "records", record, why, n))
+		return false;
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(r, "monitor");
+	if (m && !fields_ok(m, monitor, "monitor", why, n))
+		return false;
+	if (strcmp(v, "pass") && strcmp(v, "fail") && strcmp(v, "skip") && strcmp(v, "error")) {
+		snprintf(why, n, "verdict: '%.40s'; expected pass, fail, skip or error", v);
+		return false;
+	}
+	return true;
+}
+
+/* ---- loading ---------------------------------------------------------------- */
 
 static cJSON *load_one(const char *path)
 {
@@ -18,10 +119,13 @@ static cJSON *load_one(const char *path)
 	}
 	cJSON *j = cJSON_ParseWithLength(text, len);
 	free(text);
-	if (!j || !cJSON_GetObjectItemCaseSensitive(j, "verdict")) {
-		fprintf(stderr, "ktstr: %s is not a ktstr result file\n", path);
+	char why[200];
+	if (!j) {
+		fprintf(stderr, "ktstr: %s is not a ktstr result file: not JSON\n", path);
+	} else if (!result_shape_ok(j, why, sizeof(why))) {
+		fprintf(stderr, "ktstr: %s is not a ktstr result file: %s\n", path, why);
 		cJSON_Delete(j);
-		return NULL;
+		j = NULL;
 	}
 	return j;
 }
@@ -31,10 +135,11 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int results_load(const char *path, cJSON ***out)
+int results_load(const char *path, cJSON ***out, int *broken)
 {
 	struct stat st;
 	*out = NULL;
+	*broken = 0;
 	if (stat(path, &st)) {
 		fprintf(stderr, "ktstr: %s: %s\n", path, strerror(errno));
 		return -1;
@@ -48,25 +153,31 @@ int results_load(const char *path, cJSON ***out)
 		return 1;
 	}
 	DIR *d = opendir(path);
-	char *names[4096];
+	char **names = NULL;
 	int n = 0;
 	struct dirent *e;
-	while (d && (e = readdir(d)) && n < 4096) {
+	while (d && (e = readdir(d))) {
 		size_t l = strlen(e->d_name);
-		if (l > 5 && !strcmp(e->d_name + l - 5, ".json"))
+		if (l > 5 && !strcmp(e->d_name + l - 5, ".json")) {
+			names = xrealloc(names, (size_t)(n + 1) * sizeof(*names));
 			names[n++] = xasprintf("%s/%s", path, e->d_name);
+		}
 	}
 	if (d)
 		closedir(d);
-	qsort(names, (size_t)n, sizeof(*names), cmp_str);
+	if (n)
+		qsort(names, (size_t)n, sizeof(*names), cmp_str);
 	*out = xcalloc((size_t)n + 1, sizeof(**out));
 	int k = 0;
 	for (int i = 0; i < n; i++) {
 		cJSON *j = load_one(names[i]);
 		if (j)
 			(*out)[k++] = j;
+		else
+			(*broken)++;
 		free(names[i]);
 	}
+	free(names);
 	return k;
 }
 

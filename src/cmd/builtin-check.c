@@ -38,11 +38,14 @@ int cmd_check(int argc, char **argv)
 	if (rc)
 		return rc;
 	cJSON **r;
-	int n = results_load(argv[optind], &r);
-	if (n != 1) {
+	int broken;
+	int n = results_load(argv[optind], &r, &broken);
+	if (n != 1 || broken) {
 		kb_free(&p);
-		if (n > 1)
+		if (n >= 1)
 			results_free(r, n);
+		if (broken)
+			return KT_EXIT_USAGE;
 		return n > 1 ? usage_error("check", "expected one result file, got a directory of %d", n)
 			     : KT_EXIT_USAGE;
 	}

@@ -68,12 +68,18 @@ int cmd_compare(int argc, char **argv)
 	if (argc != 3)
 		return usage_error("compare", "expected two results (files or directories)");
 	cJSON **a, **b;
-	int na = results_load(argv[1], &a);
-	if (na <= 0)
-		return KT_EXIT_USAGE;
-	int nb = results_load(argv[2], &b);
-	if (nb <= 0) {
+	int broken_a, broken_b;
+	int na = results_load(argv[1], &a, &broken_a);
+	if (na <= 0 || broken_a) {
+		if (na > 0)
+			results_free(a, na);
+		return KT_EXIT_USAGE;	/* a set with broken files is not the set asked for */
+	}
+	int nb = results_load(argv[2], &b, &broken_b);
+	if (nb <= 0 || broken_b) {
 		results_free(a, na);
+		if (nb > 0)
+			results_free(b, nb);
 		return KT_EXIT_USAGE;
 	}
 	char la[128], lb[128];

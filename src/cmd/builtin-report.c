@@ -15,9 +15,12 @@ int cmd_report(int argc, char **argv)
 	int worst = KT_EXIT_PASS;
 	for (int a = 1; a < argc; a++) {
 		cJSON **r;
-		int n = results_load(argv[a], &r);
+		int broken;
+		int n = results_load(argv[a], &r, &broken);
 		if (n < 0)
 			return KT_EXIT_USAGE;
+		if (broken)	/* the good ones are still shown */
+			worst = KT_EXIT_USAGE > worst ? KT_EXIT_USAGE : worst;
 		for (int i = 0; i < n; i++) {
 			result_print(r[i], stdout, isatty(STDOUT_FILENO));
 			int rc = verdict_exit(result_verdict(r[i]));
