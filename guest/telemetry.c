@@ -3,7 +3,7 @@
  * checkpoint reads the monotonic clock once and the current CPU once
  * (sched_getcpu reads the rseq area on glibc >= 2.35, no syscall) and
  * updates the scheduling gap, the CPUs used, migrations and — when the
- * executor's phase word changed — the per-step phase slices.  Everything
+ * executor's step clock moved on — the per-step slices.  Everything
  * that needs /proc happens only at start, at phase boundaries and at the
  * end. */
 #ifndef _GNU_SOURCE

@@ -70,8 +70,8 @@ struct tm_reservoir {
 	uint64_t rng;
 };
 
-/* Per-step slice: what happened while the executor's phase word had one
- * value (0 = backdrop before step 1, k = step k). */
+/* Per-step slice: what happened in one step's window of the executor's
+ * step clock (0 = backdrop before step 1, k = step k). */
 struct tm_phase {
 	uint32_t epoch;
 	uint64_t wall_ns, cpu_ns, iterations, work_units, migrations;
@@ -140,7 +140,7 @@ static inline void tm_work(struct telemetry *t, uint64_t units)
 		tm_checkpoint(t);
 }
 
-/* One outer-loop iteration completed.  A changed phase word takes a
+/* One outer-loop iteration completed.  A changed step epoch takes a
  * checkpoint at once, so a phase boundary is seen within one iteration
  * even by work types that do few work units per iteration. */
 static inline void tm_iter(struct telemetry *t)

@@ -331,7 +331,9 @@ const struct ty ty_scenario = {
 		{"sysctls", &ty_sysctls, 0, NULL, "sysctls set in the guest before anything starts"},
 		DEFINITION_FIELDS,
 		{"backdrop", &ty_backdrop, 0, NULL, "whole-run setup"},
-		{"steps", &(const struct ty){.kind = TY_LIST, .elem = &ty_step}, 0, NULL, "the steps, in order; none means the backdrop runs for the duration"},
+		/* 63: each worker keeps a slice per step plus the backdrop's in a
+		 * fixed table (TM_MAX_PHASES, guest/telemetry.h; tested equal) */
+		{"steps", &(const struct ty){.kind = TY_LIST, .elem = &ty_step, .imax = 63}, 0, NULL, "the steps, in order (at most 63); none means the backdrop runs for the duration"},
 		{"claims", &ty_scenario_claims, 0, NULL, "what must hold"},
 		{0}},
 };

@@ -177,10 +177,10 @@ static void check_starved(struct ctx *c, const struct scope *s, const struct wvi
 }
 
 /* CPUs a cgroup may use during phase k: every cpuset it had from the last
- * change before step k through the changes made by step k's ops and by
- * step k+1's ops — the executor moves the phase word only after a step's
- * ops, so the next step's cpuset writes land while phase k is still
- * current.  False when it never had a cpuset. */
+ * change before step k through the changes made during step k (its ops
+ * and a loop hold's).  Step k's window ends with its hold, so the next
+ * step's cpuset writes fall outside it.  False when it never had a
+ * cpuset. */
 #define WHOLE_RUN (-1)
 
 static void add_set(struct cpuset *out, const char *text)
@@ -220,14 +220,7 @@ static bool allowed_cpus(struct ctx *c, const char *cg, int step, struct cpuset 
 		add_set(out, jstr(last_before, RK(EFFECTIVE)));
 		constrained = true;
 	}
-	/* Unconstrained during the phase: nothing to check, even if the next
-	 * step confines it. */
-	if (!constrained || step == WHOLE_RUN)
-		return constrained;
-	cJSON_ArrayForEach(rec, c->records)
-		if (is_cpuset_of(rec, cg) && jint(rec, RK(STEP), 0) == step + 1)
-			add_set(out, jstr(rec, RK(EFFECTIVE)));
-	return true;
+	return constrained;
 }
 
 static bool cpus_within(const cJSON *list, const struct cpuset *allowed, int *bad)

@@ -456,6 +456,28 @@ static void test_step_without_slices_fails(void **st)
 	cJSON_Delete(r);
 }
 
+/* A step's window ends with its hold: the next step's cpuset does not
+ * excuse a CPU used during this step. */
+static void test_isolation_window_is_the_step(void **st)
+{
+	(void)st;
+	const char *yaml = "backdrop: {cgroups: [{name: a, workers: 1}]}\n"
+			   "steps:\n  - hold: 50%\n    claims: {isolation: true}\n  - hold: 50%\n";
+	cJSON *r = one_worker_with_phases(1000,
+		"[{\"epoch\":1,\"work_units\":50,\"wall_ns\":5e8,\"cpu_ns\":4e8,\"max_gap_ns\":3e7,\"cpus_used\":[0,2]},"
+		" {\"epoch\":2,\"work_units\":50,\"wall_ns\":5e8,\"cpu_ns\":4e8,\"max_gap_ns\":3e7,\"cpus_used\":[2]}]", NULL);
+	cJSON_AddItemToArray(r, cJSON_Parse("{\"type\":\"cpuset\",\"cgroup\":\"a\",\"effective\":\"0-1\",\"step\":1}"));
+	cJSON_AddItemToArray(r, cJSON_Parse("{\"type\":\"cpuset\",\"cgroup\":\"a\",\"effective\":\"2-3\",\"step\":2}"));
+	struct check_output o;
+	run_checks(yaml, r, &o);
+	const struct claim_result *c = find(&o, "isolation", "cgroup a, step 1");
+	assert_non_null(c);
+	assert_int_equal(c->status, CS_FAILED);
+	assert_non_null(strstr(c->detail, "CPU 2 outside 0-1"));
+	check_output_free(&o);
+	cJSON_Delete(r);
+}
+
 static void test_every_metric_is_implemented(void **st)
 {
 	(void)st;
@@ -526,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_spread_has_one_meaning),
 		cmocka_unit_test(test_every_check_has_its_evaluator),
 		cmocka_unit_test(test_monitor_checks),
+		cmocka_unit_test(test_isolation_window_is_the_step),
 		cmocka_unit_test(test_refused_settings_fail),
 		cmocka_unit_test(test_step_without_slices_fails),
 		cmocka_unit_test(test_payload_checks),

@@ -928,6 +928,16 @@ static void test_settings_cover_the_language(void **st)
 	}
 }
 
+/* The language allows no more steps than a worker keeps slices for (one
+ * per step plus the backdrop's): a later step would have no slice. */
+static void test_step_limit_matches_slices(void **st)
+{
+	(void)st;
+	const struct ty_field *f = ty_field(&ty_scenario, "steps");
+	assert_non_null(f);
+	assert_int_equal(f->ty->imax + 1, TM_MAX_PHASES);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -937,6 +947,7 @@ int main(void)
 		cmocka_unit_test(test_unobserved_step_gets_a_slice),
 		cmocka_unit_test(test_spacing_is_measured_and_reported),
 		cmocka_unit_test(test_settings_cover_the_language),
+		cmocka_unit_test(test_step_limit_matches_slices),
 		cmocka_unit_test(test_nodemask_golden),
 		cmocka_unit_test(test_settings_parse),
 		cmocka_unit_test(test_telemetry_overhead_ratio),
