@@ -3,6 +3,7 @@
 #include "executor.h"
 #include "json.h"
 #include "report.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -160,7 +161,11 @@ int exec_program(struct exec *x)
 	x->clock = phase_clock_new(max_step, &x->clock_bytes);
 	if (!x->clock)
 		return GS_NO_CLOCK;
-	x->t0 = tm_now_ns();
+	x->t0 = x->clock->t0_ns = tm_now_ns();
+	if (!trace_start(x)) {
+		munmap(x->clock, x->clock_bytes);
+		return GS_NO_TRACE;
+	}
 	static struct sched sched = {.out_fd = -1, .kmsg_fd = -1};
 	x->sched = &sched;
 	sched_sysctls(x);
@@ -207,6 +212,7 @@ int exec_program(struct exec *x)
 	payload_end_step(x, -1);
 	remove_step_cgroups(x, 0);
 	sched_stop(x, "end of scenario");
+	trace_finish(x);
 	emit_step(x, NULL, RT(END));
 	munmap(x->clock, x->clock_bytes);
 	return 0;

@@ -50,6 +50,8 @@ struct exec {
 	bool first_op_sent;
 	struct sched *sched;
 	bool aborted;		/* the scheduler died: skip to collection */
+	bool on_host;		/* ktstr run --host: the host's kernel, not a VM's */
+	bool tracing;		/* the program's trace is recording */
 	/* Output: one JSON document per call (reports, errors, ...). */
 	void (*emit)(const char *json, void *ctx);
 	void *emit_ctx;

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 int data_fd = -1;
+static bool on_host;	/* ktstr run --host */
 
 void send_record(unsigned type, const void *payload, size_t len)
 {
@@ -166,6 +167,7 @@ static int run_program_in(const char *path, const char *mount, const char *root)
 	if (*missing)
 		guest_log("controllers not enabled: %s", missing);
 	x->emit = emit_record;
+	x->on_host = on_host;
 	int rc = exec_program(x);
 	cg_destroy_root(&x->cg);
 	kb_free(&x->prog);
@@ -189,6 +191,7 @@ static int host_main(int argc, char **argv)
 		fprintf(stderr, "usage: ktstr-guest --host PROGRAM.ktbc CGROUP2_MOUNT ROOT_NAME\n");
 		return GS_USAGE;
 	}
+	on_host = true;
 	data_fd = dup(1);
 	int nul = open("/dev/null", O_WRONLY);
 	dup2(nul, 1);	/* stray prints must not corrupt the record stream */

@@ -9,7 +9,7 @@
 
 const char *rec_type_name(unsigned type)
 {
-	static const char *const names[] = {"?", "hello", "stdout", "stderr", "exit", "log", "json", "ack"};
+	static const char *const names[] = {"?", "hello", "stdout", "stderr", "exit", "log", "json", "ack", "file"};
 	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "?";
 }
 

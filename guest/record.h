@@ -25,6 +25,7 @@ enum rec_type {
 	REC_LOG = 5,		/* a line of executor diagnostics */
 	REC_JSON = 6,		/* a JSON document (reports, topology, ...) */
 	REC_ACK = 7,		/* host -> guest: EXIT received, safe to power off */
+	REC_FILE = 8,		/* a chunk of a file: u16 name length, name, bytes (appended) */
 };
 
 const char *rec_type_name(unsigned type);

@@ -19,6 +19,7 @@ const struct rec_kind_info rec_kinds[RT__COUNT] = {
 #define T RKW_T
 #define L RKW_L
 #define M RKW_M
+#define R RKW_R
 #define REQ RKF_REQ
 #define ERR RKF_ERR
 #define NUL RKF_NUL

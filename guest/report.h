@@ -41,6 +41,7 @@ enum rk_type { RKT_U64, RKT_I64, RKT_NUM, RKT_BOOL, RKT_STR, RKT_CPUS, RKT_SAMPL
 #define RKW_T 0x80	/* step events */
 #define RKW_L 0x100	/* log record */
 #define RKW_M 0x200	/* monitor record */
+#define RKW_R 0x400	/* trace record */
 /* flags */
 #define RKF_REQ 0x1	/* always present in the objects it appears in */
 #define RKF_ERR 0x2	/* a worker settings failure (string, else null) */

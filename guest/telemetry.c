@@ -337,7 +337,7 @@ struct phase_clock *phase_clock_new(uint32_t max_epoch, size_t *bytes)
 	c->nslots = (uint32_t)slots;
 	c->start_ns = c->times;
 	c->end_ns = c->times + slots;
-	c->start_ns[0] = tm_now_ns();
+	c->start_ns[0] = c->t0_ns = tm_now_ns();
 	*bytes = n;
 	return c;
 }
@@ -603,6 +603,7 @@ static void numa_json(const struct telemetry *t, struct jw *j)
 
 void tm_report_json(const struct telemetry *t, struct jw *j)
 {
+	jw_kuint(j, RK(START_AT_NS), t->clock ? sat_sub(t->start_ns, t->clock->t0_ns) : 0);
 	slice_json(j, &(struct slice_view){
 		t->work_units, t->iterations, t->wall_ns, t->cpu_ns, t->max_gap_ns, t->max_gap_at_ns,
 		t->migration_count, t->run_delay_ns, t->voluntary_csw, t->involuntary_csw, t->max_gap_cpu,

@@ -47,6 +47,7 @@ struct phase_clock {
 	volatile uint32_t epoch;
 	uint32_t nslots;		/* entries of start_ns and end_ns */
 	volatile uint64_t *start_ns, *end_ns;
+	uint64_t t0_ns;			/* the executor's start: base of reported times */
 	volatile uint64_t times[];	/* both arrays */
 };
 

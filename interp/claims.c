@@ -7,6 +7,7 @@
 
 #define M(unit, hb, agg) (&(const struct metric_info){unit, hb, agg, NULL})
 #define MS(unit, hb, agg, col) (&(const struct metric_info){unit, hb, agg, col})
+#define MT(unit, hb, agg) (&(const struct metric_info){unit, hb, agg, NULL, true})
 
 const struct ty ty_metric = {
 	.kind = TY_VARIANT, .id = "metric",
@@ -19,6 +20,7 @@ const struct ty ty_metric = {
 		{"total_iterations", NULL, 0, "sum of outer-loop iterations", 0, M("", true, AGG_SUM)},
 		{"iterations_per_worker", NULL, 0, "total_iterations / workers", 0, M("", true, AGG_MEAN)},
 		{"max_gap_ms", NULL, 0, "longest time a worker went without running", 0, MS("ms", false, AGG_MAX, "maxgap_ms")},
+		{"max_runnable_wait_ms", NULL, 0, "longest time a worker was runnable but not running: from its wakeup, or its preemption, to its next switch-in (kernel trace)", 0, MT("ms", false, AGG_MAX)},
 		{"avg_off_cpu_pct", NULL, 0, "mean off-CPU share of wall time", 0, MS("%", false, AGG_MEAN, "off%")},
 		{"max_off_cpu_pct", NULL, 0, "largest off-CPU share", 0, M("%", false, AGG_MAX)},
 		{"min_off_cpu_pct", NULL, 0, "smallest off-CPU share", 0, M("%", false, AGG_MIN)},
@@ -56,6 +58,7 @@ const struct ty ty_metric = {
 	{"not_starved", &ty_bool, 0, "true", "every worker did some work", CK(EV_NOT_STARVED, "min_work_units")}, \
 	{"isolation", &ty_bool, 0, "true", "workers of a cgroup with a cpuset ran only on its CPUs", CK(EV_ISOLATION, "num_cpus")}, \
 	{"max_gap_ms", THRESH(0, 1e9), 0, "2000", "no worker went longer without running", CK(EV_AT_MOST, "max_gap_ms")}, \
+	{"max_runnable_wait_ms", THRESH(0, 1e9), 0, "off", "no worker stayed runnable without running longer (kernel trace: wakeup or preemption to the next switch-in; claiming it records the sched events)", CK(EV_AT_MOST, "max_runnable_wait_ms")}, \
 	{"max_spread_pct", THRESH(0, 100), 0, "50", "off-CPU share of identical, non-blocking workers (one spawn) differs by at most this many points (the spread_pct metric); not applicable where no spawn has two such workers", CK(EV_AT_MOST, "spread_pct")}, \
 	{"max_throughput_cv", THRESH(0, 1e9), 0, "off", "work rate CV across workers", CK(EV_AT_MOST, "throughput_cv")}, \
 	{"min_work_rate", THRESH(0, 1e18), 0, "off", "every worker's work units per CPU-second", CK(EV_AT_LEAST, "min_work_rate")}, \
@@ -118,3 +121,9 @@ const struct ty ty_scenario_claims = {
 	.kind = TY_STRUCT, .id = "scenario_claims", .doc = CLAIMS_DOC,
 	.fields = (const struct ty_field[]){CHECK_FIELDS, MONITOR_CHECK_FIELDS, CLAIMS_SCOPES, {0}},
 };
+
+bool metric_from_trace(const char *name)
+{
+	const struct ty_alt *a = name ? ty_alt(&ty_metric, name) : NULL;
+	return a && a->ext && ((const struct metric_info *)a->ext)->from_trace;
+}

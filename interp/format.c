@@ -137,6 +137,17 @@ const struct ty ty_clone_mode = {
 		{0}},
 };
 
+/* Event groups for `trace:`; ext is the space-separated event list. */
+const struct ty ty_trace_group = {
+	.kind = TY_VARIANT, .id = "trace_group",
+	.doc = "A group of kernel tracepoints recorded in the guest.",
+	.alts = (const struct ty_alt[]){
+#define TRACE_GROUP(name, events, doc) {#name, NULL, 0, doc, 0, events},
+#include "tracegroups.def"
+#undef TRACE_GROUP
+		{0}},
+};
+
 /* ---- workspec and cgroups --------------------------------------------- */
 
 const struct ty ty_workspec = {
@@ -329,6 +340,8 @@ const struct ty ty_scenario = {
 		{"watchdog", T_DUR(NS_S, 10 * 60 * NS_S), 0, NULL, "sched_ext watchdog timeout applied to the scheduler under test once it is enabled, written into the guest kernel by the host monitor (absent: the scheduler's own, e.g. 5s for scx_qmap, 30s for many)"},
 		{"scheduler", &ty_scheduler_ref, 0, "eevdf", "scheduler under test"},
 		{"sysctls", &ty_sysctls, 0, NULL, "sysctls set in the guest before anything starts"},
+		{"trace", &(const struct ty){.kind = TY_LIST, .elem = &ty_trace_group, .flags = TYF_NONEMPTY}, 0, NULL,
+		 "record these kernel event groups in the guest for the whole run (trace.dat for KernelShark and trace-cmd, a Perfetto file, the HTML timeline); `ktstr run --trace` records sched and sched_ext; a max_runnable_wait_ms claim records sched"},
 		DEFINITION_FIELDS,
 		{"backdrop", &ty_backdrop, 0, NULL, "whole-run setup"},
 		/* 63: each worker keeps a slice per step plus the backdrop's in a

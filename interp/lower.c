@@ -482,6 +482,74 @@ static void lower_steps(struct lctx *c)
 	}
 }
 
+/* A claim on a trace metric (a check that is not `off`, or a pointwise
+ * claim) needs the run to record one. */
+static bool claims_need_trace(const struct kb_program *p)
+{
+	for (uint32_t i = 0; i < p->ninsn; i++) {
+		const struct kb_insn *in = &p->insn[i];
+		const char *metric = NULL;
+		if (in->op == OPC_CHECK) {
+			const struct kb_operand *v = kb_get(p, in, "value");
+			const struct ty_field *f = ty_field(&ty_scenario_claims, kb_get_str(p, in, "name"));
+			const struct check_info *ci = f ? f->ext : NULL;
+			if (ci && v && v->type != KB_STR)
+				metric = ci->metric;
+		} else if (in->op == OPC_CLAIM) {
+			metric = kb_get_str(p, in, "metric");
+		}
+		if (metric_from_trace(metric))
+			return true;
+	}
+	return false;
+}
+
+/* Per-CPU ring buffer: about 1 MiB per second of run per CPU, with room
+ * for the scheduler's load before the scenario starts; measured rates
+ * are in docs/thresholds.md. */
+static int64_t trace_buffer_kb(const struct kb_program *p)
+{
+	int64_t kb = 1024 * ((int64_t)(p->duration_ns / NS_S) + 8);
+	return kb < 4096 ? 4096 : kb > 65536 ? 65536 : kb;
+}
+
+bool kb_has_trace(const struct kb_program *p)
+{
+	for (uint32_t i = 0; i < p->ninsn; i++)
+		if (p->insn[i].op == OPC_TRACE)
+			return true;
+	return false;
+}
+
+void kb_add_trace(struct kb_program *p, const char *const *groups, size_t n)
+{
+	kb_emit(p, OPC_TRACE);
+	kb_int(p, "buffer_kb", trace_buffer_kb(p));
+	for (size_t i = 0; i < n; i++) {
+		const struct ty_alt *g = ty_alt(&ty_trace_group, groups[i]);
+		if (!g)
+			continue;
+		kb_str(p, "group", g->name);
+		char *events = xstrdup(g->ext), *save = NULL;
+		for (char *e = strtok_r(events, " ", &save); e; e = strtok_r(NULL, " ", &save))
+			kb_str(p, "event", e);
+		free(events);
+	}
+}
+
+static void lower_trace(struct lctx *c)
+{
+	const struct ynode *t = ynode_get(c->s->root, "trace");
+	const char *groups[16];
+	size_t n = 0;
+	for (size_t i = 0; t && i < t->n && n < ARRAY_SIZE(groups); i++)
+		groups[n++] = t->items[i]->str;
+	if (!n && claims_need_trace(c->p))
+		groups[n++] = "sched";
+	if (n)
+		kb_add_trace(c->p, groups, n);
+}
+
 void scenario_lower(const struct scenario *s, struct kb_program *p)
 {
 	struct lctx c = {s, p};
@@ -505,6 +573,7 @@ void scenario_lower(const struct scenario *s, struct kb_program *p)
 	lower_sysctls(&c, ynode_get(s->root, "sysctls"));
 	lower_payloads(&c);
 	lower_claims(&c);
+	lower_trace(&c);
 	lower_backdrop(&c);
 	lower_steps(&c);
 }

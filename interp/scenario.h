@@ -51,6 +51,11 @@ void scenario_free(struct scenario *s);
 void scenario_validate(struct scenario *s, struct diag *d);
 /* Lower a valid scenario to a program (lower.c). */
 void scenario_lower(const struct scenario *s, struct kb_program *p);
+/* Append a TRACE instruction recording these event groups (names of
+ * ty_trace_group; unknown ones are skipped) with a buffer sized from the
+ * program's duration; for `ktstr run --trace` on a program without one. */
+void kb_add_trace(struct kb_program *p, const char *const *groups, size_t n);
+bool kb_has_trace(const struct kb_program *p);
 
 const struct def *def_find(const struct def_list *l, const char *name);
 /* Resolve a cpuset spec node against t; false with a reason if it cannot. */

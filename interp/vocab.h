@@ -26,7 +26,7 @@ extern const struct ty ty_op, ty_work, ty_phase;
 extern const struct ty ty_checks, ty_claims, ty_scenario_claims, ty_metric, ty_pointwise;
 /* Checks on the host monitor's summary: scenario claims only. */
 extern const struct ty_field monitor_check_fields[];
-extern const struct ty ty_mpol_flag, ty_clone_mode;
+extern const struct ty ty_mpol_flag, ty_clone_mode, ty_trace_group;
 
 /* The keys of a workspec, shared by cgroup definitions and spawn ops. */
 #define WORKSPEC_FIELDS \
@@ -81,7 +81,10 @@ struct metric_info {
 	bool higher_better;
 	enum metric_agg agg;
 	const char *column;
+	bool from_trace;	/* measured from the kernel trace: claiming it records one */
 };
+/* Whether a metric (by name) needs the run to record a kernel trace. */
+bool metric_from_trace(const char *name);
 
 /* Worker group size of a work type given its params node (may be NULL).
  * Returns 1 when the type has no grouping. */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 const struct builtin builtins[] = {
-	{"run", cmd_run, "run [--scheduler NAME] [--flags a,b] [--kernel K] [--accel A] [--host [--cgroup-root NAME]] [--no-monitor] [--monitor-period MS] [--json] [--junit FILE] [-v] FILE.yaml...",
+	{"run", cmd_run, "run [--scheduler NAME] [--flags a,b] [--kernel K] [--accel A] [--host [--cgroup-root NAME]] [--no-monitor] [--monitor-period MS] [--trace] [--json] [--junit FILE] [-v] FILE.yaml...",
 	 "run scenarios and print a verdict"},
 	{"validate", cmd_validate, "validate [-v] [--format=text|json] FILE...",
 	 "check scenario files without running them"},

@@ -307,6 +307,10 @@ cJSON *result_build(const struct kb_program *p, const struct result_meta *m,
 	cJSON_AddItemToObject(r, "records", cJSON_Duplicate(run->records, 1));
 	if (run->vm.monitor)
 		cJSON_AddItemToObject(r, "monitor", cJSON_Duplicate(run->vm.monitor, 1));
+	const cJSON *rec;
+	cJSON_ArrayForEach(rec, (const cJSON *)run->records)
+		if (rec_kind_of(jstr(rec, "type")) == RT_TRACE)
+			cJSON_AddItemToObject(r, "trace", cJSON_Duplicate(rec, 1));
 	cJSON_AddStringToObject(r, "console_tail", run->vm.console_tail ? run->vm.console_tail : "");
 	decide(r);
 	return r;
@@ -570,19 +574,23 @@ const char *runs_dir(void)
 	return d && *d ? d : "ktstr-runs";
 }
 
-bool result_save(const cJSON *r, const char *dir, char *out, size_t n)
+void result_stem(const char *scenario, const char *dir, char *out, size_t n)
 {
 	mkdir(dir, 0755);
 	char stamp[32];
 	time_t t = time(NULL);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
+	snprintf(out, n, "%s/%s-%s-%d", dir, scenario, stamp, getpid());
+}
+
+bool result_write(const cJSON *r, const char *path)
+{
 	char tmp[4200];
-	snprintf(out, n, "%s/%s-%s-%d.json", dir, jstr(r, "scenario"), stamp, getpid());
-	snprintf(tmp, sizeof(tmp), "%s.tmp", out);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	char *text = cJSON_Print(r);
 	FILE *f = fopen(tmp, "w");
 	bool ok = f && fputs(text, f) >= 0;
-	ok = f && !fclose(f) && ok && !rename(tmp, out);
+	ok = f && !fclose(f) && ok && !rename(tmp, path);
 	cJSON_free(text);
 	if (!ok)
 		unlink(tmp);

@@ -33,8 +33,11 @@ const char *verdict_name(enum verdict v);
 /* Text report: the first line is the verdict and its one-line reason. */
 void result_print(const struct cJSON *result, FILE *out, bool color);
 void result_junit(struct cJSON *const *results, size_t n, FILE *out);
-/* Write to dir/<scenario>-<timestamp>.json; path of the file in out. */
-bool result_save(const struct cJSON *result, const char *dir, char *out, size_t n);
+/* dir/<scenario>-<timestamp>-<pid>: the result is stem.json, the files
+ * that go with it (trace.dat, ...) stem.<what>.  Creates dir. */
+void result_stem(const char *scenario, const char *dir, char *out, size_t n);
+/* Write the result to path atomically (a temp file renamed). */
+bool result_write(const struct cJSON *result, const char *path);
 const char *runs_dir(void);
 
 /* resultschema.c: the JSON Schema of a result (caller frees). */

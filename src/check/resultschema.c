@@ -132,6 +132,7 @@ static unsigned where_of(enum rec_kind k)
 	case RT_STEP_START: case RT_STEP_END: case RT_BACKDROP_START: case RT_END: return RKW_T;
 	case RT_LOG: return RKW_L;
 	case RT_MONITOR: return RKW_M;
+	case RT_TRACE: return RKW_R;
 	default: return 0;
 	}
 }

@@ -9,6 +9,7 @@
 #include "types.h"
 #include "run.h"
 #include "scenario.h"
+#include "traceattach.h"
 
 #include <cjson/cJSON.h>
 
@@ -51,6 +52,7 @@ int cmd_run(int argc, char **argv)
 		{"cgroup-root", required_argument, NULL, 'C'},
 		{"no-monitor", no_argument, NULL, 'N'},
 		{"monitor-period", required_argument, NULL, 'P'},
+		{"trace", no_argument, NULL, 'T'},
 		{0},
 	};
 	bool host = false;
@@ -60,7 +62,7 @@ int cmd_run(int argc, char **argv)
 	const char *junit = NULL;
 	struct load_opts lo = {0};
 	struct run_opts ro = {0};
-	bool dump = false;
+	bool dump = false, trace = false;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qvdk:", opts, NULL)) != -1) {
@@ -98,6 +100,9 @@ int cmd_run(int argc, char **argv)
 		case 'N':
 			ro.no_monitor = true;
 			break;
+		case 'T':
+			trace = true;
+			break;
 		case 'P': {
 			char *end;
 			long ms = strtol(optarg, &end, 10);
@@ -127,6 +132,16 @@ int cmd_run(int argc, char **argv)
 			worst = rc > worst ? rc : worst;
 			continue;
 		}
+		if (trace && !kb_has_trace(&p)) {
+			static const char *const groups[] = {"sched", "sched_ext"};
+			kb_add_trace(&p, groups, 2);
+		}
+		if (host && kb_has_trace(&p)) {
+			fprintf(stderr, "ktstr: %s: tracing records the guest kernel; it cannot run with --host\n", argv[i]);
+			kb_free(&p);
+			worst = KT_EXIT_USAGE > worst ? KT_EXIT_USAGE : worst;
+			continue;
+		}
 		if (dump) {
 			struct strbuf sb = {0};
 			kb_disasm(&p, &sb);
@@ -148,10 +163,16 @@ int cmd_run(int argc, char **argv)
 		struct result_meta meta = {.scenario = kb_get_str(&p, sc, "name"),
 					   .source = kb_get_str(&p, sc, "source"),
 					   .scheduler = scheduler_name(&p)};
+		char stem[4096], saved[4200] = "", why[1024];
+		result_stem(meta.scenario ? meta.scenario : "run", runs_dir(), stem, sizeof(stem));
+		if (!trace_attach(out.records, out.trace_dat.buf, out.trace_dat.len, stem, why, sizeof(why)))
+			fprintf(stderr, "ktstr: %s: trace: %s\n", argv[i], why);
 		cJSON *res = result_build(&p, &meta, &out);
-		char saved[4200] = "";
-		if (!result_save(res, runs_dir(), saved, sizeof(saved)))
-			fprintf(stderr, "ktstr: cannot save the result in %s\n", runs_dir());
+		snprintf(saved, sizeof(saved), "%s.json", stem);
+		if (!result_write(res, saved)) {
+			fprintf(stderr, "ktstr: cannot save the result as %s\n", saved);
+			saved[0] = 0;
+		}
 		if (json) {
 			char *text = cJSON_Print(res);
 			puts(text);

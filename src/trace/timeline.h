@@ -56,6 +56,14 @@ struct tl_migration {
 	int16_t from, to;
 };
 
+/* One runnable-but-not-running interval of a task, ended by its
+ * switch-in on cpu. */
+struct tl_wait {
+	int64_t start_ns, end_ns;
+	int32_t pid;
+	int32_t cpu;
+};
+
 /* A named event count ("sched:sched_switch" -> n). */
 struct tl_count {
 	char name[64];
@@ -69,6 +77,8 @@ struct timeline {
 	size_t ntask, taskcap;
 	struct tl_migration *mig;
 	size_t nmig, migcap;
+	struct tl_wait *wait;
+	size_t nwait, waitcap;
 	struct tl_count *count;
 	size_t ncount, countcap;
 	uint64_t events;		/* all records read */
@@ -84,5 +94,7 @@ void timeline_free(struct timeline *tl);
 /* The task with that pid (thread id), or NULL. */
 const struct tl_task *timeline_task(const struct timeline *tl, int32_t pid);
 uint64_t timeline_count(const struct timeline *tl, const char *name);
+/* The longest wait of pid that ended within [from_ns, to_ns]; 0 if none. */
+uint64_t timeline_max_wait(const struct timeline *tl, int32_t pid, int64_t from_ns, int64_t to_ns);
 
 #endif

@@ -18,6 +18,7 @@
 
 struct collect {
 	cJSON *records;
+	struct strbuf *trace_dat;
 	double t0, first_op_ms;
 	bool verbose;
 	bool progress;		/* stderr is a terminal */
@@ -76,6 +77,10 @@ static void on_record(const struct rec *r, void *ctx)
 			fprintf(stderr, "guest: %s\n", msg);
 		free(msg);
 		cJSON_AddItemToArray(c->records, j);
+	} else if (r->type == REC_FILE && r->len >= 2) {
+		size_t nl = (size_t)r->payload[0] | (size_t)r->payload[1] << 8;
+		if (nl + 2 <= r->len && nl == 9 && !memcmp(r->payload + 2, "trace.dat", 9))
+			sb_add(c->trace_dat, r->payload + 2 + nl, r->len - 2 - nl);
 	} else if ((r->type == REC_STDOUT || r->type == REC_STDERR) && c->verbose) {
 		fwrite(r->payload, 1, r->len, stderr);
 	}
@@ -162,6 +167,32 @@ static bool add_scheduler(const struct kb_program *p, const struct kernel *k, st
 	return true;
 }
 
+/* A traced program gets the host's trace-cmd (with its libraries) at
+ * /ktstr/bin/trace-cmd, and guest memory for its per-CPU buffers plus
+ * the extracted trace.dat (tmpfs), which can be as large. */
+static bool add_tracer(const struct kb_program *p, struct cpio *extra, unsigned *extra_mib,
+		       struct run_output *out)
+{
+	int64_t kb = 0;
+	for (uint32_t i = 0; i < p->ninsn; i++)
+		if (p->insn[i].op == OPC_TRACE)
+			kb_get_int(p, &p->insn[i], "buffer_kb", &kb);
+	if (!kb)
+		return true;
+	char path[PATH_MAX], err[512];
+	if (!find_on_path("trace-cmd", path, sizeof(path))) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "tracing needs trace-cmd on the host (Debian package trace-cmd; scripts/setup.sh installs it)");
+		return false;
+	}
+	if (!cpio_binary_with_deps(extra, "/ktstr/bin/trace-cmd", path, err, sizeof(err))) {
+		snprintf(out->reason, sizeof(out->reason), "trace-cmd %.200s: %.250s", path, err);
+		return false;
+	}
+	*extra_mib = (unsigned)(2 * kb * topo_ncpus(&p->topo) / 1024);
+	return true;
+}
+
 int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_output *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -185,6 +216,11 @@ int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_o
 		cpio_free(&extra);
 		return -1;
 	}
+	unsigned trace_mib = 0;
+	if (!add_tracer(p, &extra, &trace_mib, out)) {
+		cpio_free(&extra);
+		return -1;
+	}
 	cpio_finish(&extra);
 	char dir[128];
 	if (!make_temp_dir("run", dir, sizeof(dir))) {
@@ -205,14 +241,14 @@ int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_o
 	snprintf(config, sizeof(config), "%s/config", k.dir);
 	struct vm_config vc = {
 		.topo = p->topo, .kernel = k.bzimage, .initrd = initrd, .accel = o->accel,
-		.memory_mib = vm_memory_mib(0, p->memory_mib, isize),
+		.memory_mib = vm_memory_mib(0, p->memory_mib + trace_mib, isize),
 		.append = "ktstr.mode=run", .timeout_ns = timeout,
 		.monitor = !o->no_monitor,
 		.mon = {.vmlinux = k.vmlinux, .ncpus = topo_ncpus(&p->topo), .nnodes = p->topo.numa_nodes,
 			.period_ms = o->monitor_period_ms, .hz = k.dir[0] ? kconfig_hz(config) : 0,
 			.watchdog_ms = p->watchdog_ns / 1000000},
 	};
-	struct collect c = {.records = out->records, .t0 = mono_ms(), .verbose = o->verbose,
+	struct collect c = {.records = out->records, .trace_dat = &out->trace_dat, .t0 = mono_ms(), .verbose = o->verbose,
 			    .progress = isatty(STDERR_FILENO) && !o->verbose,
 			    .name = kb_get_str(p, &p->insn[0], "name"),
 			    .duration_ms = (double)p->duration_ns / 1e6};
@@ -247,5 +283,6 @@ void run_output_free(struct run_output *o)
 {
 	cJSON_Delete(o->records);
 	vm_result_free(&o->vm);
+	sb_free(&o->trace_dat);
 	o->records = NULL;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bytecode.h"
+#include "util.h"
 #include "vm.h"
 
 struct run_opts {
@@ -30,6 +31,7 @@ struct run_output {
 	bool bad_input;		/* failed before boot because of the input (exit 2) */
 	bool skip;		/* this host cannot give the scenario what it needs */
 	char reason[512];	/* why not */
+	struct strbuf trace_dat;	/* the guest's trace.dat (REC_FILE chunks), if any */
 };
 
 int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_output *out);
