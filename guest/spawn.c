@@ -324,6 +324,14 @@ static void report_head(struct jw *j, const struct spawn_group *g, const struct 
 	jw_kint(j, RK(SPAWN), g->insn && g->prog ? (int64_t)(g->insn - g->prog->insn) : -1);
 }
 
+/* A worker without a comm of its own is named after its cgroup, so the
+ * trace and ps show whose it is (the kernel keeps 15 bytes). */
+static void name_after_cgroup(const char *cgroup)
+{
+	const char *leaf = strrchr(cgroup, '/');
+	prctl(PR_SET_NAME, leaf ? leaf + 1 : cgroup, 0, 0, 0);
+}
+
 struct worker_errs {
 	char affinity[256], policy[256], nice[256], mempolicy[256], setup[512];
 };
@@ -386,6 +394,8 @@ static void worker_main(struct spawn_group *g, struct sworker *sw)
 		st_nice(&g->set, e.nice, sizeof(e.nice));
 		if (st_comm(&g->set, tmp, sizeof(tmp)))
 			append_err(e.setup, sizeof(e.setup), tmp);
+		else if (!g->set.comm[0] && g->cgroup[0])
+			name_after_cgroup(g->cgroup);
 		if (st_creds(&g->set, tmp, sizeof(tmp)))
 			append_err(e.setup, sizeof(e.setup), tmp);
 	}

@@ -9,7 +9,7 @@
 #include <string.h>
 
 const struct builtin builtins[] = {
-	{"run", cmd_run, "run [--scheduler NAME] [--flags a,b] [--kernel K] [--accel A] [--host [--cgroup-root NAME]] [--no-monitor] [--monitor-period MS] [--trace] [--json] [--junit FILE] [-v] FILE.yaml...",
+	{"run", cmd_run, "run [--scheduler NAME] [--flags a,b] [--kernel K] [--accel A] [--host [--cgroup-root NAME]] [--no-monitor] [--monitor-period MS] [--trace] [--trace-buffer KB] [--html] [--json] [--junit FILE] [-v] FILE.yaml...",
 	 "run scenarios and print a verdict"},
 	{"validate", cmd_validate, "validate [-v] [--format=text|json] FILE...",
 	 "check scenario files without running them"},
@@ -22,10 +22,10 @@ const struct builtin builtins[] = {
 	 "build, list and locate cached guest kernels"},
 	{"shell", cmd_shell, "shell [--monitor] [--topology 1n2l2c1t|N,L,C,T] [-i FILE]... [--exec CMD] [--kernel K] [--accel auto|kvm|tcg] [--memory MIB] [--numa-distance D] [--memory-only-nodes K] [--timeout DUR] [-v]",
 	 "boot the guest kernel and open a shell (or run one command)"},
-	{"report", cmd_report, "report FILE|DIR...", "re-render saved results"},
+	{"report", cmd_report, "report FILE|DIR... | report --html [-o OUT.html] RESULT.json...", "re-render saved results"},
 	{"check", cmd_check, "check RESULT --claims SCENARIO.yaml [--json]",
 	 "re-evaluate (edited) claims against a saved result without booting"},
-	{"compare", cmd_compare, "compare A B", "compare two results or two sets of runs side by side"},
+	{"compare", cmd_compare, "compare A B [--html OUT.html]", "compare two results or two sets of runs side by side"},
 	{"cleanup", cmd_cleanup, "cleanup", "remove cgroups, temp dirs and partial cache entries left by killed runs"},
 	{"topo", cmd_topo, "topo", "print the host CPU topology"},
 	{"help", cmd_help, "help [COMMAND]", "show help"},

@@ -51,6 +51,7 @@ static double ratio(double a, double b) { return b > 0 ? a / b : NAN; }
 static double w_work(const struct wview *w) { return rep_num(w, RK_WORK_UNITS); }
 static double w_iter(const struct wview *w) { return rep_num(w, RK_ITERATIONS); }
 static double w_gap_ms(const struct wview *w) { return rep_num(w, RK_MAX_GAP_NS) / 1e6; }
+static double w_runwait_ms(const struct wview *w) { return rep_num(w, RK_MAX_RUNNABLE_WAIT_NS) / 1e6; }
 static double w_cpu_ms(const struct wview *w) { return rep_num(w, RK_CPU_NS) / 1e6; }
 static double w_wall_ms(const struct wview *w) { return rep_num(w, RK_WALL_NS) / 1e6; }
 static double w_migr(const struct wview *w) { return rep_num(w, RK_MIGRATION_COUNT); }
@@ -338,6 +339,7 @@ static const struct metric_impl {
 	{"total_iterations", w_iter, NULL},
 	{"iterations_per_worker", w_iter, NULL},
 	{"max_gap_ms", w_gap_ms, NULL},
+	{"max_runnable_wait_ms", w_runwait_ms, NULL},
 	{"avg_off_cpu_pct", off_cpu_pct, NULL},
 	{"max_off_cpu_pct", off_cpu_pct, NULL},
 	{"min_off_cpu_pct", off_cpu_pct, NULL},

@@ -452,6 +452,46 @@ static void print_monitor(const cJSON *r, FILE *out)
 			: jstr(wd, "error") ? jstr(wd, "error") : "not applied (no scheduler was enabled)");
 }
 
+static double jnum(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* The kernel trace: files to open, what it holds, what it lost, who
+ * waited longest. */
+static void print_trace(const cJSON *r, FILE *out)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(r, "trace");
+	if (!t)
+		return;
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, RK(AVAILABLE)))) {
+		fprintf(out, "  trace: unavailable (%s)\n", jstr(t, RK(REASON)) ? jstr(t, RK(REASON)) : "?");
+		return;
+	}
+	const cJSON *ec = cJSON_GetObjectItemCaseSensitive(t, RK(EVENT_COUNTS)), *e;
+	double total = 0;
+	cJSON_ArrayForEach(e, ec)
+		total += cJSON_IsNumber(e) ? e->valuedouble : 0;
+	fprintf(out, "  trace: %.0f events (%.0f switches, %.0f wakeups, %.0f migrations), %.0f lost", total,
+		jnum(ec, "sched_switch"), jnum(ec, "sched_wakeup") + jnum(ec, "sched_wakeup_new"),
+		jnum(ec, "sched_migrate_task"), jnum(t, RK(LOST_EVENTS)));
+	const cJSON *pc;
+	cJSON_ArrayForEach(pc, cJSON_GetObjectItemCaseSensitive(t, RK(PER_CPU)))
+		if (jnum(pc, "overrun") + jnum(pc, "dropped") > 0)
+			fprintf(out, "; cpu%.0f lost %.0f", jnum(pc, "cpu"), jnum(pc, "overrun") + jnum(pc, "dropped"));
+	fputc('\n', out);
+	if (jstr(t, RK(REASON)))
+		fprintf(out, "  trace: %s\n", jstr(t, RK(REASON)));
+	const cJSON *top = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(t, RK(TASKS)), 0);
+	if (top)
+		fprintf(out, "  trace: longest runnable wait %.1f ms: %s[%.0f], ran on CPU %.0f at %.2f s\n",
+			jnum(top, "max_runnable_wait_ms"), jstr(top, "comm") ? jstr(top, "comm") : "?",
+			jnum(top, "pid"), jnum(top, "cpu"), jnum(top, "at_ms") / 1e3);
+	fprintf(out, "  trace: %s (trace-cmd report, kernelshark), %s (ui.perfetto.dev)\n",
+		jstr(t, RK(FILE)) ? jstr(t, RK(FILE)) : "-", jstr(t, RK(PERFETTO)) ? jstr(t, RK(PERFETTO)) : "-");
+}
+
 void result_print(const cJSON *r, FILE *out, bool color)
 {
 	enum verdict v = result_verdict(r);
@@ -465,6 +505,7 @@ void result_print(const cJSON *r, FILE *out, bool color)
 	fprintf(out, "  topology %s, scheduler %s, kernel %s, %s, boot %s ms\n", jstr(r, "topology"),
 		jstr(r, "scheduler"), jstr(r, "kernel"), jstr(r, "accelerator"), b);
 	print_monitor(r, out);
+	print_trace(r, out);
 	print_scheduler(r, out);
 	const cJSON *cgs = cJSON_GetObjectItemCaseSensitive(r, "cgroups"), *cg;
 	if (cJSON_GetArraySize(cgs)) {

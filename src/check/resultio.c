@@ -158,7 +158,9 @@ int results_load(const char *path, cJSON ***out, int *broken)
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
 		size_t l = strlen(e->d_name);
-		if (l > 5 && !strcmp(e->d_name + l - 5, ".json")) {
+		/* a traced run's Perfetto file sits beside its result */
+		bool perfetto = l > 14 && !strcmp(e->d_name + l - 14, ".perfetto.json");
+		if (l > 5 && !strcmp(e->d_name + l - 5, ".json") && !perfetto) {
 			names = xrealloc(names, (size_t)(n + 1) * sizeof(*names));
 			names[n++] = xasprintf("%s/%s", path, e->d_name);
 		}

@@ -7,6 +7,7 @@
  * catalogue's summary columns; each row's direction (higher_better)
  * says whether a change beyond noise is better or worse. */
 #include "builtin.h"
+#include "htmlfile.h"
 #include "result.h"
 #include "resultio.h"
 #include "util.h"
@@ -63,8 +64,27 @@ static void label(cJSON **r, int n, char *out, size_t len)
 		 n > 1 ? " (mean)" : "");
 }
 
+/* A and B side by side in one page (result files, not sets). */
+static int compare_html(cJSON **a, cJSON **b, char **paths, const char *out)
+{
+	cJSON *r[2] = {a[0], b[0]};
+	const char *p[2] = {paths[0], paths[1]}, *labels[2] = {"A", "B"};
+	char err[4600];
+	if (!html_report_file(r, p, labels, 2, out, err, sizeof(err))) {
+		fprintf(stderr, "ktstr: compare: %s\n", err);
+		return KT_EXIT_USAGE;
+	}
+	printf("html: %s\n", out);
+	return KT_EXIT_PASS;
+}
+
 int cmd_compare(int argc, char **argv)
 {
+	const char *html = NULL;
+	if (argc == 5 && !strcmp(argv[3], "--html")) {
+		html = argv[4];
+		argc = 3;
+	}
 	if (argc != 3)
 		return usage_error("compare", "expected two results (files or directories)");
 	cJSON **a, **b;
@@ -118,7 +138,12 @@ int cmd_compare(int argc, char **argv)
 			       sb.mean, delta, note);
 		}
 	}
+	int rc = KT_EXIT_PASS;
+	if (html && (na != 1 || nb != 1))
+		rc = usage_error("compare", "--html compares two result files, not sets");
+	else if (html)
+		rc = compare_html(a, b, argv + 1, html);
 	results_free(a, na);
 	results_free(b, nb);
-	return KT_EXIT_PASS;
+	return rc;
 }

@@ -5,6 +5,7 @@
 #include "disasm.h"
 #include "proc.h"
 #include "hostrun.h"
+#include "htmlfile.h"
 #include "result.h"
 #include "types.h"
 #include "run.h"
@@ -24,6 +25,19 @@ static const char *scheduler_name(const struct kb_program *p)
 		if (p->insn[i].op == OPC_SCHEDULER)
 			return kb_get_str(p, &p->insn[i], "name");
 	return "eevdf";
+}
+
+/* --trace-buffer KB: the per-CPU ring buffer of the program's trace. */
+static void set_trace_buffer(struct kb_program *p, long kb)
+{
+	for (uint32_t i = 0; i < p->ninsn; i++) {
+		const struct kb_insn *in = &p->insn[i];
+		for (uint32_t k = 0; in->op == OPC_TRACE && k < in->nops; k++) {
+			struct kb_operand *o = &p->opnd[in->first + k];
+			if (!strcmp(p->str[o->key], "buffer_kb"))
+				o->i = kb;
+		}
+	}
 }
 
 static const char **split_flags(char *s)
@@ -53,6 +67,8 @@ int cmd_run(int argc, char **argv)
 		{"no-monitor", no_argument, NULL, 'N'},
 		{"monitor-period", required_argument, NULL, 'P'},
 		{"trace", no_argument, NULL, 'T'},
+		{"html", no_argument, NULL, 'W'},
+		{"trace-buffer", required_argument, NULL, 'B'},
 		{0},
 	};
 	bool host = false;
@@ -62,7 +78,8 @@ int cmd_run(int argc, char **argv)
 	const char *junit = NULL;
 	struct load_opts lo = {0};
 	struct run_opts ro = {0};
-	bool dump = false, trace = false;
+	bool dump = false, trace = false, html = false;
+	long trace_kb = 0;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qvdk:", opts, NULL)) != -1) {
@@ -103,6 +120,17 @@ int cmd_run(int argc, char **argv)
 		case 'T':
 			trace = true;
 			break;
+		case 'W':
+			html = true;
+			break;
+		case 'B': {
+			char *end;
+			trace_kb = strtol(optarg, &end, 10);
+			if (*end || trace_kb < 4 || trace_kb > 1 << 20)
+				return usage_error("run", "--trace-buffer %s; expected KiB per CPU, 4 to 1048576", optarg);
+			trace = true;
+			break;
+		}
 		case 'P': {
 			char *end;
 			long ms = strtol(optarg, &end, 10);
@@ -136,6 +164,8 @@ int cmd_run(int argc, char **argv)
 			static const char *const groups[] = {"sched", "sched_ext"};
 			kb_add_trace(&p, groups, 2);
 		}
+		if (trace_kb)
+			set_trace_buffer(&p, trace_kb);
 		if (host && kb_has_trace(&p)) {
 			fprintf(stderr, "ktstr: %s: tracing records the guest kernel; it cannot run with --host\n", argv[i]);
 			kb_free(&p);
@@ -173,6 +203,15 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "ktstr: cannot save the result as %s\n", saved);
 			saved[0] = 0;
 		}
+		char page[4200] = "";
+		if (html && *saved) {
+			const char *label = strrchr(saved, '/') + 1, *path = saved;
+			html_path_for(saved, page, sizeof(page));
+			if (!html_report_file(&res, &path, &label, 1, page, why, sizeof(why))) {
+				fprintf(stderr, "ktstr: %s: html: %s\n", argv[i], why);
+				page[0] = 0;
+			}
+		}
 		if (json) {
 			char *text = cJSON_Print(res);
 			puts(text);
@@ -181,6 +220,8 @@ int cmd_run(int argc, char **argv)
 			result_print(res, stdout, isatty(STDOUT_FILENO));
 			if (*saved)
 				printf("  result: %s\n", saved);
+			if (*page)
+				printf("  html: %s\n", page);
 		}
 		rc = interrupted ? 130 : verdict_exit(result_verdict(res));
 		results = xrealloc(results, (nresults + 1) * sizeof(*results));

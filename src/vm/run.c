@@ -193,6 +193,17 @@ static bool add_tracer(const struct kb_program *p, struct cpio *extra, unsigned 
 	return true;
 }
 
+/* The trace record's reason, when tracing could not start. */
+static void trace_failure(const cJSON *records, char *reason, size_t n)
+{
+	const cJSON *r;
+	cJSON_ArrayForEach(r, records) {
+		const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, RK(REASON)));
+		if (rec_kind_of(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, RK(TYPE)))) == RT_TRACE && why)
+			snprintf(reason, n, "tracing could not start: %s", why);
+	}
+}
+
 int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_output *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -276,6 +287,8 @@ int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_o
 			 out->vm.guest_status,
 			 guest_status_text(out->vm.guest_status) ? guest_status_text(out->vm.guest_status)
 								  : "not an executor status; see the log records");
+	if (out->vm.outcome == VM_EXITED && out->vm.guest_status == GS_NO_TRACE)
+		trace_failure(out->records, out->reason, sizeof(out->reason));
 	return 0;
 }
 
