@@ -3,6 +3,7 @@
  * each section side by side so they line up. */
 #include "html.h"
 #include "view.h"
+#include "timeline.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -89,12 +90,11 @@ static void trace_fact(FILE *f, const struct v_run *r)
 {
 	const cJSON *tr = cJSON_GetObjectItemCaseSensitive(r->r, "trace");
 	char buf[300];
-	double lost = 0;
 	if (!cJSON_IsObject(tr)) {
 		fact(f, "trace", "none (ktstr run --trace records one)");
 		return;
 	}
-	v_jnum(tr, "lost_events", &lost);
+	double lost = v_trace_lost(tr);
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tr, "available")))
 		snprintf(buf, sizeof(buf), "%s%s, %.0f events lost", v_jstr(tr, "file") ? v_jstr(tr, "file") : "recorded",
 			 r->tl ? "" : " (not loaded)", lost);
@@ -387,12 +387,18 @@ static void page_setup(struct v_page *pg, FILE *out, const struct html_run *runs
 	pg->run = v_alloc((size_t)nruns * sizeof(*pg->run));
 	pg->plot_w = nruns > 1 ? 480 : 1000;
 	pg->chart_w = nruns > 1 ? 300 : 440;
+	pg->trace_lo = INT64_MAX, pg->trace_hi = INT64_MIN;
 	for (int i = 0; i < nruns; i++) {
+		const struct v_run *r = &pg->run[i];
 		v_run_read(&pg->run[i], &runs[i]);
-		if (!i || pg->run[i].lo < pg->lo)
-			pg->lo = pg->run[i].lo;
-		if (!i || pg->run[i].hi > pg->hi)
-			pg->hi = pg->run[i].hi;
+		if (!i || r->lo < pg->lo)
+			pg->lo = r->lo;
+		if (!i || r->hi > pg->hi)
+			pg->hi = r->hi;
+		if (r->tl && r->tl->last_ns > r->tl->first_ns) {
+			pg->trace_lo = r->tl->first_ns < pg->trace_lo ? r->tl->first_ns : pg->trace_lo;
+			pg->trace_hi = r->tl->last_ns > pg->trace_hi ? r->tl->last_ns : pg->trace_hi;
+		}
 	}
 	name_colours(pg);
 	share_scale(pg);

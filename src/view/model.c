@@ -1,6 +1,6 @@
 /* model: one run read out of its result JSON for drawing — cgroups,
- * workers, steps, scheduler events, the trace's pid -> cgroup map, and
- * the evidence of failed claims (which gap, which CPUs) located once.
+ * workers, steps, scheduler events, its span and size, and the trace's
+ * pid -> cgroup map.
  * Every field may be missing or ill-typed (older results): then the
  * thing is left out and said so, never guessed. */
 #include "view.h"
@@ -10,8 +10,6 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define arr_of(o, k) (cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL)
 
 const char *v_cg_display(const char *name)
 {
@@ -34,12 +32,6 @@ static int cg_add(struct v_run *r, const char *name)
 	r->cg = v_grow(r->cg, (size_t)(r->ncg + 1) * sizeof(*r->cg));
 	r->cg[r->ncg] = name;
 	return r->ncg++;
-}
-
-static bool is_type(const cJSON *rec, const char *type)
-{
-	const char *t = v_jstr(rec, "type");
-	return t && !strcmp(t, type);
 }
 
 static void read_worker(struct v_run *r, const cJSON *rec)
@@ -113,16 +105,16 @@ static void read_records(struct v_run *r)
 {
 	const cJSON *rec;
 	r->backdrop_ns = r->end_ns = V_UNKNOWN;
-	cJSON_ArrayForEach(rec, arr_of(r->r, "records")) {
-		if (is_type(rec, "worker"))
+	cJSON_ArrayForEach(rec, v_jget(r->r, "records")) {
+		if (v_is_type(rec, "worker"))
 			read_worker(r, rec);
-		else if (is_type(rec, "step_start") || is_type(rec, "step_end"))
-			read_step(r, rec, is_type(rec, "step_start"));
-		else if (is_type(rec, "scheduler"))
+		else if (v_is_type(rec, "step_start") || v_is_type(rec, "step_end"))
+			read_step(r, rec, v_is_type(rec, "step_start"));
+		else if (v_is_type(rec, "scheduler"))
 			read_event(r, rec);
-		else if (is_type(rec, "backdrop_start"))
+		else if (v_is_type(rec, "backdrop_start"))
 			r->backdrop_ns = v_ji64(rec, "at_ns", V_UNKNOWN);
-		else if (is_type(rec, "end"))
+		else if (v_is_type(rec, "end"))
 			r->end_ns = v_ji64(rec, "at_ns", V_UNKNOWN);
 	}
 	if (r->nstep)
@@ -249,203 +241,44 @@ static int count_cpus(const struct v_run *r)
 	double m;
 	if (r->tl && r->tl->ncpus > 0)
 		return r->tl->ncpus;
-	if (v_jnum(arr_of(r->r, "monitor"), "cpus", &m) && m >= 1 && m <= V_MAX_CPUS)
+	if (v_jnum(v_jget(r->r, "monitor"), "cpus", &m) && m >= 1 && m <= V_MAX_CPUS)
 		return (int)m;
 	return topology_cpus(v_jstr(r->r, "topology"));
 }
 
-/* ---- evidence of failed claims ------------------------------------------------- */
-
-struct scope {
-	bool is_cgroup;
-	char cgroup[256];
-	int step;			/* 0: the whole run */
-};
-
-/* "scenario", "step 2", "cgroup X", "cgroup X, step 2" (checker.c). */
-static struct scope parse_scope(const char *text)
+const struct tl_task *v_trace_task(const struct v_run *r, int32_t pid)
 {
-	struct scope s = {0};
-	const char *t = text ? text : "";
-	if (!strncmp(t, "cgroup ", 7)) {
-		s.is_cgroup = true;
-		snprintf(s.cgroup, sizeof(s.cgroup), "%s", t + 7);
-		char *comma = strstr(s.cgroup, ", step ");
-		if (comma) {
-			s.step = atoi(comma + 7);
-			*comma = 0;
-		}
-		if (!strcmp(s.cgroup, "(host workers)"))
-			s.cgroup[0] = 0;
-	} else if (!strncmp(t, "step ", 5)) {
-		s.step = atoi(t + 5);
-	}
-	return s;
-}
-
-static const cJSON *phase_of(const struct v_worker *w, int step)
-{
-	const cJSON *ph;
-	cJSON_ArrayForEach(ph, arr_of(w->rec, "phases"))
-		if (v_ji64(ph, "epoch", -1) == step)
-			return ph;
+	for (size_t i = 0; r->tl && r->tl->task && i < r->tl->ntask; i++)
+		if (r->tl->task[i].pid == pid)
+			return &r->tl->task[i];
 	return NULL;
 }
 
-/* The worker's gap that a claim of scope s judges. */
-static bool gap_in_scope(const struct v_worker *w, const struct scope *s, int64_t *gap, int64_t *at)
+static double sum_of(const cJSON *arr, const char *k1, const char *k2)
 {
-	if (!s->step) {
-		*gap = w->max_gap_ns, *at = w->max_gap_at_ns;
-		return true;
+	const cJSON *it;
+	double sum = 0, v;
+	if (!cJSON_IsArray(arr))
+		return 0;
+	cJSON_ArrayForEach(it, arr) {
+		if (v_jnum(it, k1, &v) && v > 0)
+			sum += v;
+		if (k2 && v_jnum(it, k2, &v) && v > 0)
+			sum += v;
 	}
-	const cJSON *ph = phase_of(w, s->step);
-	*gap = v_ji64(ph, "max_gap_ns", 0), *at = v_ji64(ph, "max_gap_at_ns", V_UNKNOWN);
-	return ph != NULL;
+	return sum;
 }
 
-static void note(struct v_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct v_run *r, const char *fmt, ...)
+double v_trace_lost(const cJSON *trace)
 {
-	r->note = v_grow(r->note, (size_t)(r->nnote + 1) * sizeof(*r->note));
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r->note[r->nnote++].text, sizeof(r->note->text), fmt, ap);
-	va_end(ap);
+	double lost;
+	if (v_jnum(trace, "lost_events", &lost))
+		return lost;
+	return sum_of(v_jget(trace, "cpus"), "lost", NULL) + sum_of(v_jget(trace, "per_cpu"), "dropped", "overrun");
 }
 
-static void claim_words(const cJSON *c, char *out, size_t n)
-{
-	const char *name = v_jstr(c, "name"), *scope = v_jstr(c, "scope");
-	snprintf(out, n, "%s (%s)", name ? name : "?", scope ? scope : "?");
-}
-
-static void mark_gap(struct v_run *r, const cJSON *claim, const struct scope *s)
-{
-	int best = -1;
-	int64_t best_gap = -1, best_at = V_UNKNOWN;
-	for (int i = 0; i < r->nw; i++) {
-		int64_t gap, at;
-		if (s->is_cgroup && strcmp(r->cg[r->w[i].cg], s->cgroup))
-			continue;
-		if (gap_in_scope(&r->w[i], s, &gap, &at) && gap > best_gap)
-			best = i, best_gap = gap, best_at = at;
-	}
-	char what[300], d[32], a[32], b[32];
-	claim_words(claim, what, sizeof(what));
-	if (best < 0 || best_gap <= 0)
-		return;
-	struct v_worker *w = &r->w[best];
-	size_t len = strlen(w->mark_claim);
-	snprintf(w->mark_claim + len, sizeof(w->mark_claim) - len, "%s%s", len ? "; " : "", what);
-	if (w->marked)
-		return;
-	w->marked = true, w->mark_gap_ns = best_gap, w->mark_gap_at_ns = best_at;
-	v_dur(d, sizeof(d), (double)best_gap);
-	if (w->start_ns == V_UNKNOWN || best_at == V_UNKNOWN) {
-		note(r, "%s failed: pid %d (%s) went %s without running, but this result has no start_at_ns "
-		     "for it (an older ktstr), so that gap cannot be placed in time.",
-		     what, w->tid, v_cg_display(r->cg[w->cg]), d);
-		return;
-	}
-	int64_t end = w->start_ns + best_at;
-	char cpu[48] = "";
-	if (w->max_gap_cpu >= 0 && !s->step)
-		snprintf(cpu, sizeof(cpu), ", after running on CPU %d", w->max_gap_cpu);
-	note(r, "%s failed: pid %d (%s) went %s without running, from %s to %s%s; marked on its worker row.",
-	     what, w->tid, v_cg_display(r->cg[w->cg]), d, v_secs(a, sizeof(a), (double)(end - best_gap), 1e6),
-	     v_secs(b, sizeof(b), (double)end, 1e6), cpu);
-}
-
-/* The CPUs cgroup cg may use in step k, as the checker judges them: its
- * cpusets written in step k and the last one before (checker.c). */
-static bool allowed_cpus(const struct v_run *r, const char *cg, int step, struct v_cpus *out)
-{
-	const cJSON *rec, *last_before = NULL;
-	bool constrained = false;
-	struct v_cpus one;
-	memset(out, 0, sizeof(*out));
-	cJSON_ArrayForEach(rec, arr_of(r->r, "records")) {
-		const char *rc = v_jstr(rec, "cgroup"), *eff = v_jstr(rec, "effective");
-		if (!is_type(rec, "cpuset") || !rc || strcmp(rc, cg) || !eff || !*eff)
-			continue;
-		int rs = (int)v_ji64(rec, "step", 0);
-		if (rs < step)
-			last_before = rec;
-		if ((rs == step || step < 0) && v_cpus_parse(eff, &one)) {
-			for (size_t i = 0; i < V_MAX_CPUS / 64; i++)
-				out->bits[i] |= one.bits[i];
-			constrained = true;
-		}
-	}
-	if (last_before && v_cpus_parse(v_jstr(last_before, "effective"), &one)) {
-		for (size_t i = 0; i < V_MAX_CPUS / 64; i++)
-			out->bits[i] |= one.bits[i];
-		constrained = true;
-	}
-	return constrained;
-}
-
-static void outside_of(const struct v_run *r, const struct v_worker *w, const cJSON *used, int step,
-		       struct v_cpus *out, struct v_cpus *allowed_all)
-{
-	struct v_cpus ok, u;
-	if (!allowed_cpus(r, r->cg[w->cg], step, &ok))
-		return;
-	v_cpus_from_json(used, &u);
-	for (size_t i = 0; i < V_MAX_CPUS / 64; i++) {
-		out->bits[i] |= u.bits[i] & ~ok.bits[i];
-		allowed_all->bits[i] |= ok.bits[i];
-	}
-}
-
-static void mark_isolation(struct v_run *r, const cJSON *claim, const struct scope *s)
-{
-	char what[300], bad[200], ok[200];
-	claim_words(claim, what, sizeof(what));
-	for (int i = 0; i < r->nw; i++) {
-		struct v_worker *w = &r->w[i];
-		struct v_cpus allowed = {0};
-		const cJSON *phases = arr_of(w->rec, "phases"), *ph;
-		if (strcmp(r->cg[w->cg], s->cgroup))
-			continue;
-		if (s->step || !cJSON_GetArraySize(phases))
-			outside_of(r, w, arr_of(w->rec, "cpus_used"), s->step ? s->step : -1, &w->outside, &allowed);
-		else
-			cJSON_ArrayForEach(ph, phases)
-				outside_of(r, w, arr_of(ph, "cpus_used"), (int)v_ji64(ph, "epoch", 0), &w->outside,
-					   &allowed);
-		if (!v_cpus_any(&w->outside) || w->has_outside)
-			continue;
-		w->has_outside = true;
-		for (size_t k = 0; k < V_MAX_CPUS / 64; k++)
-			r->iso.bits[k] |= w->outside.bits[k];
-		v_cpus_format(&w->outside, bad, sizeof(bad));
-		v_cpus_format(&allowed, ok, sizeof(ok));
-		note(r, "%s failed: pid %d ran on CPU %s, outside its cpuset %s%s", what, w->tid, bad, ok,
-		     r->tl ? "; those CPU rows are marked." : " (the per-CPU rows need a trace).");
-	}
-}
-
-static void find_evidence(struct v_run *r)
-{
-	const cJSON *c;
-	cJSON_ArrayForEach(c, arr_of(r->r, "claims")) {
-		const char *st = v_jstr(c, "status"), *name = v_jstr(c, "name");
-		if (!st || strcmp(st, "failed") || !name)
-			continue;
-		struct scope s = parse_scope(v_jstr(c, "scope"));
-		if (!strcmp(name, "isolation") && s.is_cgroup)
-			mark_isolation(r, c, &s);
-		else if (s.is_cgroup || !strcmp(name, "max_gap_ms"))
-			mark_gap(r, c, &s);
-	}
-	char at[32];
-	for (int i = 0; i < r->nev; i++)
-		if (r->ev[i].failure)
-			note(r, "The scheduler %s: %s at %s (red line).", r->ev[i].name ? r->ev[i].name : "",
-			     r->ev[i].event, v_secs(at, sizeof(at), (double)r->ev[i].at_ns, 1e6));
-}
+/* A claim on runnable waits is judged from the trace, so its evidence is
+ * the trace's longest wait of the worker, not a telemetry gap. */
 
 void v_run_read(struct v_run *r, const struct html_run *in)
 {
@@ -454,14 +287,14 @@ void v_run_read(struct v_run *r, const struct html_run *in)
 	r->tl = in->tl;
 	r->label = in->label;
 	const cJSON *cg;
-	cJSON_ArrayForEach(cg, arr_of(r->r, "cgroups"))
+	cJSON_ArrayForEach(cg, v_jget(r->r, "cgroups"))
 		if (v_jstr(cg, "name"))
 			cg_add(r, v_jstr(cg, "name"));
 	read_records(r);
 	map_pids(r);
 	find_span(r);
 	r->ncpus = count_cpus(r);
-	find_evidence(r);
+	v_find_evidence(r);
 	r->color = v_alloc((size_t)(r->ncg + 1) * sizeof(*r->color));
 }
 

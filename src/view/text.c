@@ -153,14 +153,25 @@ double v_nice_step(double span, int max_ticks)
 	return 10 * p;
 }
 
+const cJSON *v_jget(const cJSON *o, const char *k)
+{
+	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
+}
+
 const char *v_jstr(const cJSON *o, const char *k)
 {
-	return cJSON_IsObject(o) ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k)) : NULL;
+	return cJSON_GetStringValue(v_jget(o, k));
+}
+
+bool v_is_type(const cJSON *rec, const char *type)
+{
+	const char *t = v_jstr(rec, "type");
+	return t && !strcmp(t, type);
 }
 
 bool v_jnum(const cJSON *o, const char *k, double *out)
 {
-	const cJSON *it = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
+	const cJSON *it = v_jget(o, k);
 	if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
 		return false;
 	*out = it->valuedouble;

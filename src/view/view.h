@@ -32,9 +32,10 @@ struct v_worker {
 	int64_t start_ns;		/* start_at_ns, or V_UNKNOWN (older results) */
 	int64_t wall_ns, cpu_ns, max_gap_ns, max_gap_at_ns;
 	int max_gap_cpu;
-	/* the gap a failed claim points at (phase's gap for a step's claim) */
-	bool marked;
-	int64_t mark_gap_ns, mark_gap_at_ns;
+	/* what a failed claim points at: its worst gap (the step's, for a
+	 * step's claim), or its longest runnable wait in the trace */
+	bool marked, mark_is_wait;
+	int64_t mark_len_ns, mark_from_ns, mark_to_ns;	/* V_UNKNOWN: cannot be placed */
 	char mark_claim[200];		/* the claims, in words */
 	struct v_cpus outside;		/* CPUs it ran on outside its cpuset, failed isolation */
 	bool has_outside;
@@ -107,6 +108,7 @@ struct v_page {
 	int ncgname;
 	int plot_w, chart_w;		/* px: timeline plot area, one small chart */
 	int64_t lo, hi;			/* the time span every timeline draws */
+	int64_t trace_lo, trace_hi;	/* where the traces have data (lo > hi: none) */
 	double share_max;		/* CPUs: top of every share chart */
 	double cdf_lo, cdf_hi;		/* log10(us): the CDF charts' x range */
 };
@@ -117,6 +119,11 @@ void v_run_free(struct v_run *r);
 /* Class of a traced task: its cgroup's index, or r->ncg for a task that
  * is no worker; *worker: its worker index or -1. */
 int v_class_of(const struct v_run *r, int32_t pid, int *worker);
+/* evidence.c: marks and words for the failed claims */
+void v_find_evidence(struct v_run *r);
+const struct tl_task *v_trace_task(const struct v_run *r, int32_t pid);
+/* Events the trace lost, by whichever count the result carries. */
+double v_trace_lost(const struct cJSON *trace);
 /* The window of step epoch (0: the backdrop) in executor time. */
 bool v_step_window(const struct v_run *r, int epoch, int64_t *from, int64_t *to);
 const char *v_cg_display(const char *name);
@@ -152,7 +159,10 @@ void v_esc_max(FILE *f, const char *s, size_t max_chars);
 const char *v_dur(char *buf, size_t n, double ns);
 const char *v_secs(char *buf, size_t n, double ns, double step_ns);
 double v_nice_step(double span, int max_ticks);
+/* JSON read tolerantly: NULL or false for anything missing or ill-typed */
+const struct cJSON *v_jget(const struct cJSON *o, const char *k);
 const char *v_jstr(const struct cJSON *o, const char *k);
+bool v_is_type(const struct cJSON *rec, const char *type);
 bool v_jnum(const struct cJSON *o, const char *k, double *out);
 int64_t v_ji64(const struct cJSON *o, const char *k, int64_t dflt);
 bool v_cpus_parse(const char *text, struct v_cpus *s);
