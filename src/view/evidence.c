@@ -56,8 +56,8 @@ struct evidence {
 static bool telemetry_gap(const struct v_worker *w, const struct scope *s, struct evidence *e)
 {
 	const cJSON *ph = s->step ? phase_of(w, s->step) : NULL;
-	int64_t at = s->step ? v_ji64(ph, "max_gap_at_ns", V_UNKNOWN) : w->max_gap_at_ns;
-	*e = (struct evidence){s->step ? v_ji64(ph, "max_gap_ns", 0) : w->max_gap_ns, V_UNKNOWN, V_UNKNOWN,
+	int64_t at = s->step ? v_jtime(ph, "max_gap_at_ns", V_UNKNOWN) : w->max_gap_at_ns;
+	*e = (struct evidence){s->step ? v_jtime(ph, "max_gap_ns", 0) : w->max_gap_ns, V_UNKNOWN, V_UNKNOWN,
 			       s->step ? -1 : w->max_gap_cpu, false};
 	if (w->start_ns != V_UNKNOWN && at != V_UNKNOWN)
 		e->to = w->start_ns + at, e->from = e->to - e->len;
@@ -153,7 +153,7 @@ static bool allowed_cpus(const struct v_run *r, const char *cg, int step, struct
 		const char *rc = v_jstr(rec, "cgroup"), *eff = v_jstr(rec, "effective");
 		if (!v_is_type(rec, "cpuset") || !rc || strcmp(rc, cg) || !eff || !*eff)
 			continue;
-		int rs = (int)v_ji64(rec, "step", 0);
+		int rs = v_jint(rec, "step", 0);
 		if (rs < step)
 			last_before = rec;
 		if ((rs == step || step < 0) && v_cpus_parse(eff, &one)) {
@@ -197,7 +197,7 @@ static void mark_isolation(struct v_run *r, const cJSON *claim, const struct sco
 			outside_of(r, w, v_jget(w->rec, "cpus_used"), s->step ? s->step : -1, &w->outside, &allowed);
 		else
 			cJSON_ArrayForEach(ph, phases)
-				outside_of(r, w, v_jget(ph, "cpus_used"), (int)v_ji64(ph, "epoch", 0), &w->outside,
+				outside_of(r, w, v_jget(ph, "cpus_used"), v_jint(ph, "epoch", 0), &w->outside,
 					   &allowed);
 		if (!v_cpus_any(&w->outside) || w->has_outside)
 			continue;

@@ -3,7 +3,6 @@
  * each section side by side so they line up. */
 #include "html.h"
 #include "view.h"
-#include "timeline.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -395,9 +394,10 @@ static void page_setup(struct v_page *pg, FILE *out, const struct html_run *runs
 			pg->lo = r->lo;
 		if (!i || r->hi > pg->hi)
 			pg->hi = r->hi;
-		if (r->tl && r->tl->last_ns > r->tl->first_ns) {
-			pg->trace_lo = r->tl->first_ns < pg->trace_lo ? r->tl->first_ns : pg->trace_lo;
-			pg->trace_hi = r->tl->last_ns > pg->trace_hi ? r->tl->last_ns : pg->trace_hi;
+		int64_t first, last;
+		if (v_trace_span(r->tl, &first, &last)) {
+			pg->trace_lo = first < pg->trace_lo ? first : pg->trace_lo;
+			pg->trace_hi = last > pg->trace_hi ? last : pg->trace_hi;
 		}
 	}
 	name_colours(pg);

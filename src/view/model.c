@@ -38,17 +38,17 @@ static void read_worker(struct v_run *r, const cJSON *rec)
 {
 	const char *cg = v_jstr(rec, "cgroup");
 	struct v_worker w = {.rec = rec, .cg = cg_add(r, cg ? cg : "")};
-	w.pid = (int32_t)v_ji64(rec, "pid", -1);
-	w.tid = (int32_t)v_ji64(rec, "tid", w.pid);
-	w.step = (int)v_ji64(rec, "step", 0);
-	w.index = (int)v_ji64(rec, "index", 0);
+	w.pid = v_jint(rec, "pid", -1);
+	w.tid = v_jint(rec, "tid", w.pid);
+	w.step = v_jint(rec, "step", 0);
+	w.index = v_jint(rec, "index", 0);
 	w.sentinel = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "sentinel"));
-	w.start_ns = v_ji64(rec, "start_at_ns", V_UNKNOWN);
-	w.wall_ns = v_ji64(rec, "wall_ns", 0);
-	w.cpu_ns = v_ji64(rec, "cpu_ns", 0);
-	w.max_gap_ns = v_ji64(rec, "max_gap_ns", 0);
-	w.max_gap_at_ns = v_ji64(rec, "max_gap_at_ns", V_UNKNOWN);
-	w.max_gap_cpu = (int)v_ji64(rec, "max_gap_cpu", -1);
+	w.start_ns = v_jtime(rec, "start_at_ns", V_UNKNOWN);
+	w.wall_ns = v_jtime(rec, "wall_ns", 0);
+	w.cpu_ns = v_jtime(rec, "cpu_ns", 0);
+	w.max_gap_ns = v_jtime(rec, "max_gap_ns", 0);
+	w.max_gap_at_ns = v_jtime(rec, "max_gap_at_ns", V_UNKNOWN);
+	w.max_gap_cpu = v_jint(rec, "max_gap_cpu", -1);
 	r->w = v_grow(r->w, (size_t)(r->nw + 1) * sizeof(*r->w));
 	r->w[r->nw++] = w;
 }
@@ -65,7 +65,7 @@ static struct v_step *step_slot(struct v_run *r, int step)
 
 static void read_step(struct v_run *r, const cJSON *rec, bool start)
 {
-	int64_t at = v_ji64(rec, "at_ns", V_UNKNOWN);
+	int64_t at = v_jtime(rec, "at_ns", V_UNKNOWN);
 	double step;
 	if (!v_jnum(rec, "step", &step) || step < 0 || step > 1e6)
 		return;
@@ -88,7 +88,7 @@ static bool is_failure_event(const char *ev)
 static void read_event(struct v_run *r, const cJSON *rec)
 {
 	const char *ev = v_jstr(rec, "event");
-	int64_t at = v_ji64(rec, "at_ns", V_UNKNOWN);
+	int64_t at = v_jtime(rec, "at_ns", V_UNKNOWN);
 	if (!ev || at == V_UNKNOWN)
 		return;
 	r->ev = v_grow(r->ev, (size_t)(r->nev + 1) * sizeof(*r->ev));
@@ -113,9 +113,9 @@ static void read_records(struct v_run *r)
 		else if (v_is_type(rec, "scheduler"))
 			read_event(r, rec);
 		else if (v_is_type(rec, "backdrop_start"))
-			r->backdrop_ns = v_ji64(rec, "at_ns", V_UNKNOWN);
+			r->backdrop_ns = v_jtime(rec, "at_ns", V_UNKNOWN);
 		else if (v_is_type(rec, "end"))
-			r->end_ns = v_ji64(rec, "at_ns", V_UNKNOWN);
+			r->end_ns = v_jtime(rec, "at_ns", V_UNKNOWN);
 	}
 	if (r->nstep)
 		qsort(r->step, (size_t)r->nstep, sizeof(*r->step), step_cmp);
@@ -198,8 +198,17 @@ static void extend(struct v_run *r, int64_t t)
 		r->hi = t;
 }
 
+bool v_trace_span(const struct timeline *tl, int64_t *first, int64_t *last)
+{
+	if (!tl || tl->last_ns <= tl->first_ns || tl->first_ns < -V_MAX_TIME || tl->last_ns > V_MAX_TIME)
+		return false;
+	*first = tl->first_ns, *last = tl->last_ns;
+	return true;
+}
+
 static void find_span(struct v_run *r)
 {
+	int64_t first, last;
 	r->lo = 0, r->hi = 0;
 	extend(r, r->backdrop_ns);
 	extend(r, r->end_ns);
@@ -210,8 +219,8 @@ static void find_span(struct v_run *r)
 	for (int i = 0; i < r->nw; i++)
 		if (r->w[i].start_ns != V_UNKNOWN)
 			extend(r, r->w[i].start_ns + (r->w[i].wall_ns > 0 ? r->w[i].wall_ns : 0));
-	if (r->tl && r->tl->last_ns > r->tl->first_ns)
-		extend(r, r->tl->first_ns), extend(r, r->tl->last_ns);
+	if (v_trace_span(r->tl, &first, &last))
+		extend(r, first), extend(r, last);
 	double ms;
 	if (r->hi <= r->lo)
 		r->hi = r->lo + (v_jnum(r->r, "duration_ms", &ms) && ms > 0 && ms < 1e9 ? (int64_t)(ms * 1e6) : 1000000000);

@@ -98,7 +98,7 @@ static void share_from_phases(struct v_run *r, int cg)
 		const cJSON *ph;
 		cJSON_ArrayForEach(ph, cJSON_GetObjectItemCaseSensitive(r->w[i].rec, "phases"))
 			if (r->w[i].cg == cg && v_ji64(ph, "epoch", -1) > max_epoch)
-				max_epoch = (int)v_ji64(ph, "epoch", -1);
+				max_epoch = v_jint(ph, "epoch", -1);
 	}
 	for (int e = 0; e <= max_epoch && e < 4096; e++) {
 		int64_t a, z;

@@ -15,9 +15,8 @@
  * one path (relative moves keep it short). */
 struct runs {
 	int nkey;
-	struct v_buf *d;
-	int *end;
-	double *ns;			/* time under each key, for its tooltip */
+	struct v_buf *d;		/* path data per key */
+	int *end;			/* x where each key's last segment ended */
 };
 
 static void runs_init(struct runs *rs, int nkey)
@@ -25,7 +24,6 @@ static void runs_init(struct runs *rs, int nkey)
 	rs->nkey = nkey;
 	rs->d = v_alloc((size_t)nkey * sizeof(*rs->d));
 	rs->end = v_alloc((size_t)nkey * sizeof(*rs->end));
-	rs->ns = v_alloc((size_t)nkey * sizeof(*rs->ns));
 }
 
 static void runs_free(struct runs *rs)
@@ -34,7 +32,6 @@ static void runs_free(struct runs *rs)
 		free(rs->d[k].p);
 	free(rs->d);
 	free(rs->end);
-	free(rs->ns);
 }
 
 static void runs_add(struct runs *rs, int key, int x, int len, int ymid)
@@ -141,7 +138,7 @@ static void worker_title(const struct fig *g, const struct v_worker *w, double t
 {
 	const struct v_run *r = g->r;
 	const char *work = v_jstr(w->rec, "work");
-	char a[32], b[32];
+	char a[32], b[32], c[32];
 	fprintf(g->f, "<title>pid %d, cgroup ", w->tid);
 	v_esc(g->f, v_cg_display(r->cg[w->cg]));
 	fprintf(g->f, ", ");
@@ -151,7 +148,7 @@ static void worker_title(const struct fig *g, const struct v_worker *w, double t
 		fprintf(g->f, "ran from %s to %s; ", v_secs(a, sizeof(a), (double)w->start_ns, 1e6),
 			v_secs(b, sizeof(b), (double)(w->start_ns + w->wall_ns), 1e6));
 	fprintf(g->f, "on CPU %s of its %s (telemetry); longest gap %s", v_dur(a, sizeof(a), (double)w->cpu_ns),
-		v_dur(b, sizeof(b), (double)w->wall_ns), v_dur(b, sizeof(b), (double)w->max_gap_ns));
+		v_dur(b, sizeof(b), (double)w->wall_ns), v_dur(c, sizeof(c), (double)w->max_gap_ns));
 	if (g->b)
 		fprintf(g->f, "; trace: on a CPU %.1f%% of the time shown", 100 * traced_ns / (double)(g->hi - g->lo));
 	const struct tl_task *t = v_trace_task(r, w->tid);
@@ -173,19 +170,25 @@ static void worker_label(const struct fig *g, const struct v_worker *w)
 	fprintf(g->f, " pid %d</text>", w->tid);
 }
 
+static double traced_total(const struct fig *g, int wi)
+{
+	const float *on = g->b->worker + (size_t)wi * (size_t)g->b->ncol;
+	double total = 0;
+	for (int c = 0; c < g->b->ncol; c++)
+		total += on[c];
+	return total;
+}
+
 /* From the trace: the share of each column the worker was on a CPU. */
-static double traced_paths(const struct fig *g, int wi)
+static void traced_paths(const struct fig *g, int wi)
 {
 	const struct v_bins *b = g->b;
 	const float *on = b->worker + (size_t)wi * (size_t)b->ncol;
 	int *keys = v_alloc((size_t)b->ncol * sizeof(*keys));
-	double total = 0;
 	struct runs rs;
 	runs_init(&rs, 2);
-	for (int c = 0; c < b->ncol; c++) {
-		total += on[c];
+	for (int c = 0; c < b->ncol; c++)
 		keys[c] = on[c] < BLANK_BELOW * b->col_ns ? -1 : on[c] >= SOLID_FROM * b->col_ns ? 0 : 1;
-	}
 	runs_encode(&rs, keys, b->ncol, WORKER_H / 2);
 	char buf[16];
 	const char *cls = class_name(g->r, g->r->w[wi].cg, buf, sizeof(buf));
@@ -194,7 +197,6 @@ static double traced_paths(const struct fig *g, int wi)
 			fprintf(g->f, "<path class=\"%s%s\" d=\"%s\"/>", cls, k ? " lt" : "", rs.d[k].p);
 	runs_free(&rs);
 	free(keys);
-	return total;
 }
 
 static void phase_rect(const struct fig *g, const struct v_worker *w, const cJSON *ph, int64_t a, int64_t z)
@@ -211,7 +213,7 @@ static void phase_rect(const struct fig *g, const struct v_worker *w, const cJSO
 		class_name(g->r, w->cg, buf, sizeof(buf)), x0, x1 - x0 > 1 ? x1 - x0 : 1, WORKER_H,
 		0.12 + 0.88 * share);
 	fprintf(g->f, "<title>step %d: on CPU %s of %s (%.0f%%, telemetry: without a trace only per step)</title></rect>",
-		(int)v_ji64(ph, "epoch", 0), v_dur(d1, sizeof(d1), cpu), v_dur(d2, sizeof(d2), wall), 100 * share);
+		v_jint(ph, "epoch", 0), v_dur(d1, sizeof(d1), cpu), v_dur(d2, sizeof(d2), wall), 100 * share);
 }
 
 /* Without a trace: each step slice of the worker's telemetry, as dense
@@ -223,7 +225,7 @@ static void telemetry_rects(const struct fig *g, const struct v_worker *w)
 	int placed = 0;
 	cJSON_ArrayForEach(ph, cJSON_GetObjectItemCaseSensitive(w->rec, "phases")) {
 		int64_t a, z;
-		if (!v_step_window(g->r, (int)v_ji64(ph, "epoch", -1), &a, &z))
+		if (!v_step_window(g->r, v_jint(ph, "epoch", -1), &a, &z))
 			continue;
 		if (w->start_ns != V_UNKNOWN) {
 			a = a > w->start_ns ? a : w->start_ns;
@@ -278,14 +280,14 @@ void v_worker_row(const struct fig *g, int wi, int y)
 	fprintf(g->f, "<g class=\"%s\" data-pid=\"%d\" data-cgroup=\"", g->cls->worker, w->tid);
 	v_esc(g->f, g->r->cg[w->cg]);
 	fprintf(g->f, "\" transform=\"translate(0,%d)\">", y);
+	/* a tooltip is its parent's first child */
+	worker_title(g, w, g->b ? traced_total(g, wi) : 0);
 	fprintf(g->f, "<rect class=\"rowbg\" x=\"%d\" width=\"%d\" height=\"%d\"/>", LABEL_W, g->w, WORKER_H);
 	worker_label(g, w);
-	double traced = 0;
 	if (g->b)
-		traced = traced_paths(g, wi);
+		traced_paths(g, wi);
 	else
 		telemetry_rects(g, w);
-	worker_title(g, w, traced);
 	gap_mark(g, w);
 	fprintf(g->f, "</g>\n");
 }

@@ -186,6 +186,18 @@ int64_t v_ji64(const cJSON *o, const char *k, int64_t dflt)
 	return (int64_t)d;
 }
 
+int64_t v_jtime(const cJSON *o, const char *k, int64_t dflt)
+{
+	double d;
+	return v_jnum(o, k, &d) && d >= -V_MAX_TIME && d <= V_MAX_TIME ? (int64_t)d : dflt;
+}
+
+int v_jint(const cJSON *o, const char *k, int dflt)
+{
+	double d;
+	return v_jnum(o, k, &d) && d >= INT32_MIN && d <= INT32_MAX ? (int)d : dflt;
+}
+
 bool v_cpus_has(const struct v_cpus *s, int cpu)
 {
 	return cpu >= 0 && cpu < V_MAX_CPUS && (s->bits[cpu / 64] >> (cpu % 64) & 1);

@@ -18,6 +18,9 @@ struct html_run;
 #define V_MAX_CPUS 1024
 #define V_UNKNOWN INT64_MIN	/* a time the result does not carry */
 #define V_PALETTE 10		/* cgroup colours before they repeat */
+/* Times beyond this (11 days) are garbage, and their differences could
+ * overflow: such a time counts as missing. */
+#define V_MAX_TIME 1000000000000000ll
 
 struct v_cpus {
 	uint64_t bits[V_MAX_CPUS / 64];
@@ -121,6 +124,8 @@ void v_run_free(struct v_run *r);
 int v_class_of(const struct v_run *r, int32_t pid, int *worker);
 /* evidence.c: marks and words for the failed claims */
 void v_find_evidence(struct v_run *r);
+/* Where the trace has data, if anywhere sane. */
+bool v_trace_span(const struct timeline *tl, int64_t *first, int64_t *last);
 const struct tl_task *v_trace_task(const struct v_run *r, int32_t pid);
 /* Events the trace lost, by whichever count the result carries. */
 double v_trace_lost(const struct cJSON *trace);
@@ -165,6 +170,8 @@ const char *v_jstr(const struct cJSON *o, const char *k);
 bool v_is_type(const struct cJSON *rec, const char *type);
 bool v_jnum(const struct cJSON *o, const char *k, double *out);
 int64_t v_ji64(const struct cJSON *o, const char *k, int64_t dflt);
+int64_t v_jtime(const struct cJSON *o, const char *k, int64_t dflt);	/* ns, within +-11 days */
+int v_jint(const struct cJSON *o, const char *k, int dflt);
 bool v_cpus_parse(const char *text, struct v_cpus *s);
 void v_cpus_from_json(const struct cJSON *arr, struct v_cpus *s);
 void v_cpus_format(const struct v_cpus *s, char *out, size_t n);

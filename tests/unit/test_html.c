@@ -282,6 +282,29 @@ static void test_no_gap_mark_when_held(void **state)
 	cJSON_Delete(r);
 }
 
+/* A claim on runnable waits is judged from the trace: the mark is the
+ * trace's longest wait, not the telemetry gap. */
+static void test_runnable_wait_from_trace(void **state)
+{
+	(void)state;
+	cJSON *r = gap_result("held");
+	add_claim(r, "max_runnable_wait_ms", "cgroup victim", "failed");
+	int32_t pids[] = {61};
+	struct timeline *tl = simple_tl(1, pids, 1);
+	tl_task(tl, 62, "victim", 300 * MS, 800 * MS);
+	tl_task(tl, 60, "victim", 952 * MS, 1894 * MS);
+	struct page p = render1(r, tl);
+	char *row = group_of(p.html, "<g class=\"worker-row\" data-pid=\"60\"");
+	assert_non_null(strstr(row, "class=\"gap-mark\""));
+	assert_non_null(strstr(row, "952 ms runnable wait"));
+	free(row);
+	assert_int_equal(count(p.html, "class=\"gap-mark\""), 1);
+	assert_non_null(strstr(p.html, "the trace shows pid 60 (victim) runnable for 952 ms without running, from 0.942 s"));
+	free(p.html);
+	tl_free(tl);
+	cJSON_Delete(r);
+}
+
 static void test_gap_without_start_time(void **state)
 {
 	(void)state;
@@ -432,11 +455,13 @@ static void test_million_slices_bounded(void **state)
 	assert_int_equal(total, 1000000);
 	struct page p = render1(r, tl);
 	assert_int_equal(count(p.html, "<g class=\"cpu-row\""), 8);
+	/* ten windows of a second repeat the rows under their own names */
+	assert_int_equal(count(p.html, "<g class=\"zcpu\""), 80);
 	/* rows merge per pixel: rects do not grow with slices, and the page
 	 * stays small (most of it is path data bounded by pixels) */
 	size_t rects = count(p.html, "<rect"), paths = count(p.html, "<path");
 	print_message("1e6 slices: %zu bytes, %zu rects, %zu paths, %zu windows\n", p.len, rects, paths,
-		      count(p.html, "<h4>"));
+		      count(p.html, "<g class=\"zcpu\" data-cpu=\"0\""));
 	save_as(".million.html", &p);
 	assert_true(rects < 3000);
 	assert_true(paths < 4000);
@@ -461,6 +486,13 @@ static void test_missing_and_illtyped_fields(void **state)
 		"{\"status\":\"failed\",\"name\":\"max_gap_ms\",\"scope\":\"step 99999999999\"}],"
 		"\"monitor\":{\"available\":true,\"summary\":[]},\"trace\":\"x\",\"timestamp\":1e300,"
 		"\"duration_ms\":-5,\"topology\":\"99999999999n\"}",
+		/* times that would overflow a difference */
+		"{\"records\":[{\"type\":\"end\",\"at_ns\":9e18},{\"type\":\"backdrop_start\",\"at_ns\":-9e18},"
+		"{\"type\":\"worker\",\"cgroup\":\"a\",\"pid\":1e12,\"start_at_ns\":9e18,\"wall_ns\":9e18,"
+		"\"max_gap_ns\":9e18,\"max_gap_at_ns\":-9e18,\"phases\":[{\"epoch\":0,\"cpu_ns\":1e300,\"wall_ns\":-1}]},"
+		"{\"type\":\"step_start\",\"step\":1,\"at_ns\":1e15},{\"type\":\"step_end\",\"step\":1,\"at_ns\":-1e15},"
+		"{\"type\":\"scheduler\",\"event\":\"exited\",\"at_ns\":-1e15}],"
+		"\"claims\":[{\"status\":\"failed\",\"name\":\"max_gap_ms\",\"scope\":\"cgroup a\"}]}",
 	};
 	for (size_t i = 0; i < sizeof(docs) / sizeof(*docs); i++) {
 		cJSON *r = cJSON_Parse(docs[i]);
@@ -607,6 +639,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_rows),
 		cmocka_unit_test(test_gap_mark_failed),
 		cmocka_unit_test(test_no_gap_mark_when_held),
+		cmocka_unit_test(test_runnable_wait_from_trace),
 		cmocka_unit_test(test_gap_without_start_time),
 		cmocka_unit_test(test_no_trace_note),
 		cmocka_unit_test(test_scheduler_ejection),
