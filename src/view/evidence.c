@@ -67,7 +67,8 @@ static bool telemetry_gap(const struct v_worker *w, const struct scope *s, struc
 static bool trace_wait(const struct v_run *r, const struct v_worker *w, struct evidence *e)
 {
 	const struct tl_task *t = v_trace_task(r, w->tid);
-	if (!t || !t->max_wait_ns || t->max_wait_ns > INT64_MAX / 2)
+	if (!t || !t->max_wait_ns || t->max_wait_ns > V_MAX_TIME || t->max_wait_end_ns > V_MAX_TIME ||
+	    t->max_wait_end_ns < -V_MAX_TIME)
 		return false;
 	*e = (struct evidence){(int64_t)t->max_wait_ns, t->max_wait_end_ns - (int64_t)t->max_wait_ns,
 			       t->max_wait_end_ns, t->max_wait_cpu, true};
@@ -225,8 +226,10 @@ void v_find_evidence(struct v_run *r)
 			mark_gap(r, c, &s);
 	}
 	char at[32];
-	for (int i = 0; i < r->nev; i++)
-		if (r->ev[i].failure)
-			note(r, "The scheduler %s: %s at %s (red line).", r->ev[i].name ? r->ev[i].name : "",
-			     r->ev[i].event, v_secs(at, sizeof(at), (double)r->ev[i].at_ns, 1e6));
+	for (int i = 0; i < r->nev; i++) {
+		const struct v_event *e = &r->ev[i];
+		if (e->failure)
+			note(r, "The scheduler %s: %s at %s%s%s (red line).", e->name ? e->name : "", e->event,
+			     v_secs(at, sizeof(at), (double)e->at_ns, 1e6), e->why ? ": " : "", e->why ? e->why : "");
+	}
 }

@@ -92,7 +92,7 @@ static void read_event(struct v_run *r, const cJSON *rec)
 	if (!ev || at == V_UNKNOWN)
 		return;
 	r->ev = v_grow(r->ev, (size_t)(r->nev + 1) * sizeof(*r->ev));
-	r->ev[r->nev++] = (struct v_event){at, ev, v_jstr(rec, "name"), is_failure_event(ev)};
+	r->ev[r->nev++] = (struct v_event){at, ev, v_jstr(rec, "name"), v_jstr(rec, "reason"), is_failure_event(ev)};
 }
 
 static int step_cmp(const void *a, const void *b)

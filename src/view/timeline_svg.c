@@ -98,7 +98,9 @@ static void sched_marks(const struct fig *g)
 		v_esc(g->f, e->name ? e->name : "");
 		fprintf(g->f, " ");
 		v_esc(g->f, e->event);
-		fprintf(g->f, " at %s</title>", v_secs(at, sizeof(at), (double)e->at_ns, 1e6));
+		fprintf(g->f, " at %s%s", v_secs(at, sizeof(at), (double)e->at_ns, 1e6), e->why ? ": " : "");
+		v_esc(g->f, e->why);
+		fprintf(g->f, "</title>");
 		vline(g, e->failure ? "schedline" : "schednote", x, 4);
 		const char *name = e->failure && e->name ? e->name : "";
 		double tw = (double)(strlen(name) + strlen(e->event) + 2) * CHAR_W;

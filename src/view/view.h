@@ -52,7 +52,7 @@ struct v_step {
 
 struct v_event {
 	int64_t at_ns;
-	const char *event, *name;
+	const char *event, *name, *why;
 	bool failure;			/* ejected, exited, error: the scheduler failed */
 };
 
