@@ -73,7 +73,7 @@ bool result_shape_ok(const cJSON *r, char *why, size_t n)
 		{"topology", J_STR, false}, {"scheduler", J_STR, false}, {"kernel", J_STR, false},
 		{"accelerator", J_STR, false}, {"boot_ms", J_NUM_OR_NULL, false},
 		{"claims", J_ARR, true}, {"findings", J_ARR, false}, {"workers", J_ARR, false},
-		{"cgroups", J_ARR, false}, {"records", J_ARR, true}, {"monitor", J_OBJ, false},
+		{"cgroups", J_ARR, false}, {"records", J_ARR, true}, {"monitor", J_OBJ, false}, {"trace", J_OBJ, false},
 		{"console_tail", J_STR, false}, {0},
 	};
 	static const struct field claim[] = {
@@ -97,8 +97,17 @@ bool result_shape_ok(const cJSON *r, char *why, size_t n)
 	    !each_ok(cJSON_GetObjectItemCaseSensitive(r, "workers"), "workers", cgroup + 1, why, n) ||
 	    !each_ok(cJSON_GetObjectItemCaseSensitive(r, "records"), "records", record, why, n))
 		return false;
+	static const struct field trace[] = {
+		{"available", J_BOOL, true}, {"reason", J_STR, false}, {"file", J_STR, false},
+		{"t0_mono_ns", J_NUM, false}, {"bytes", J_NUM, false}, {"crc32", J_NUM, false},
+		{"lost_events", J_NUM, false}, {"per_cpu", J_ARR, false}, {"event_counts", J_OBJ, false},
+		{"tasks", J_ARR, false}, {0},
+	};
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(r, "monitor");
 	if (m && !fields_ok(m, monitor, "monitor", why, n))
+		return false;
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(r, "trace");
+	if (t && !fields_ok(t, trace, "trace", why, n))
 		return false;
 	if (strcmp(v, "pass") && strcmp(v, "fail") && strcmp(v, "skip") && strcmp(v, "error")) {
 		snprintf(why, n, "verdict: '%.40s'; expected pass, fail, skip or error", v);

@@ -57,6 +57,7 @@ static const char envelope[] =
 	"  \"records\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"required\": [\"type\"],"
 	"   \"properties\": {\"type\": {\"type\": \"string\"}}, \"allOf\": []}},"
 	"  \"console_tail\": {\"type\": \"string\"},"
+	"  \"trace\": {\"$ref\": \"#/$defs/trace_record\"},"
 	"  \"monitor\": {\"type\": \"object\", \"required\": [\"available\"],"
 	"   \"description\": \"the host-side monitor of the guest kernel (src/vm/monitor.h)\","
 	"   \"properties\": {\"available\": {\"type\": \"boolean\"}, \"reason\": {\"type\": \"string\"},"
