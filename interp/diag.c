@@ -146,3 +146,15 @@ const char *did_you_mean(const char *word, const char *const *cands, size_t n)
 	size_t limit = wl / 3 > 2 ? wl / 3 : 2;
 	return best_d <= limit ? best : NULL;
 }
+
+void diag_truncate(struct diag *d, size_t n)
+{
+	while (d->n > n) {
+		struct diag_item *it = &d->items[--d->n];
+		if (it->level == DIAG_ERROR)
+			d->errors--;
+		else
+			d->warnings--;
+		free(it->msg);
+	}
+}

@@ -33,6 +33,8 @@ void diag_at(struct diag *d, const struct ynode *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void diag_warn_at(struct diag *d, const struct ynode *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Drop the items added after the first n (counts follow). */
+void diag_truncate(struct diag *d, size_t n);
 /* Sort by file, line, column; drop exact duplicates. */
 void diag_sort(struct diag *d);
 void diag_print(const struct diag *d, FILE *out);

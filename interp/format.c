@@ -31,6 +31,20 @@ static bool topo_scalar(const char *s, char *why, size_t n)
 	return topo_parse(s, &t, why, n);
 }
 
+/* What a scenario needs of a topology: checked against the effective one
+ * (its own, or run/gauntlet --topology), a miss is a skip. */
+const struct ty ty_requires = {
+	.kind = TY_STRUCT, .id = "requires",
+	.doc = "Topologies the scenario can run on; on any other (run --topology, a gauntlet preset) it is skipped with the reason, never failed.",
+	.fields = (const struct ty_field[]){
+		{"smt", &ty_bool, 0, NULL, "true: needs hardware threads (threads >= 2); false: needs none"},
+		{"min_llcs", T_INT(1, 240), 0, NULL, "at least this many LLCs"},
+		{"min_numa_nodes", T_INT(1, 64), 0, NULL, "at least this many NUMA nodes"},
+		{"min_cpus", T_INT(1, 4096), 0, NULL, "at least this many CPUs"},
+		{"max_cpus", T_INT(1, 4096), 0, NULL, "at most this many CPUs"},
+		{0}},
+};
+
 const struct ty ty_topology = {
 	.kind = TY_STRUCT, .id = "topology",
 	.doc = "The VM's CPU topology. Total vCPUs = llcs x cores x threads; each NUMA node holds llcs/numa_nodes LLCs.",
@@ -335,6 +349,7 @@ const struct ty ty_scenario = {
 		{"description", &ty_str, 0, NULL, "one line saying what it exercises"},
 		{"include", &ty_str_list, 0, NULL, "files whose schedulers and payloads this file may use (paths relative to this file)"},
 		{"topology", &ty_topology, 0, "1n1l2c1t", "VM CPU topology (else the scheduler's)"},
+		{"requires", &ty_requires, 0, NULL, "what the scenario needs of a topology given on the command line (run or gauntlet --topology)"},
 		{"memory_mib", T_INT(128, 1 << 20), 0, "derived", "guest memory; default grows with CPUs and the initramfs"},
 		{"duration", T_DUR(100 * NS_MS, NS_H), 0, "2s", "base of hold fractions"},
 		{"watchdog", T_DUR(NS_S, 10 * 60 * NS_S), 0, NULL, "sched_ext watchdog timeout applied to the scheduler under test once it is enabled, written into the guest kernel by the host monitor (absent: the scheduler's own, e.g. 5s for scx_qmap, 30s for many)"},

@@ -4,6 +4,7 @@
 #include "scenario.h"
 #include "vocab.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -117,8 +118,98 @@ static void load_file(struct loader *L, const char *path, const struct ynode *fr
 	add_defs(L, root);
 }
 
-static void pick_scheduler(struct scenario *s, const struct load_opts *o, struct diag *d)
+static int cmp_name(const void *a, const void *b)
 {
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The *.yaml of dir, sorted (malloc'd, NULL-terminated; NULL if none). */
+static char **yaml_files(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	char **v = NULL;
+	size_t n = 0;
+	struct dirent *e;
+	while (dp && (e = readdir(dp))) {
+		size_t l = strlen(e->d_name);
+		if (l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) {
+			v = xrealloc(v, (n + 2) * sizeof(*v));
+			v[n++] = xasprintf("%s/%s", dir, e->d_name);
+			v[n] = NULL;
+		}
+	}
+	if (dp)
+		closedir(dp);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_name);
+	return v;
+}
+
+/* A scheduler the scenario does not define, from the search path: each
+ * file is read on its own (its other definitions are not merged, so they
+ * cannot clash with the scenario's), and only the named definition is
+ * kept. */
+static const struct def *search_sched_path(struct loader *L, const char *name, const char *const *path)
+{
+	struct def_list keep = L->s->scheds, keep_p = L->s->payloads;
+	const struct def *found = NULL;
+	for (size_t i = 0; path && path[i] && !found; i++) {
+		char **files = yaml_files(path[i]);
+		for (size_t k = 0; files && files[k]; k++) {
+			if (!found) {
+				L->s->scheds = (struct def_list){0};
+				L->s->payloads = (struct def_list){0};
+				struct diag scratch = {0};
+				struct diag *real = L->d;
+				L->d = &scratch;
+				load_file(L, arena_strdup(&L->s->arena, files[k]), NULL);
+				L->d = real;
+				const struct def *d = scratch.errors ? NULL : def_find(&L->s->scheds, name);
+				if (d) {
+					keep.v = xrealloc(keep.v, (keep.n + 1) * sizeof(*keep.v));
+					keep.v[keep.n++] = *d;
+					keep.cap = keep.n;
+					found = &keep.v[keep.n - 1];
+				}
+				free(L->s->scheds.v);
+				free(L->s->payloads.v);
+				diag_free(&scratch);
+			}
+			free(files[k]);
+		}
+		free(files);
+	}
+	L->s->scheds = keep;
+	L->s->payloads = keep_p;
+	return found;
+}
+
+/* --scheduler BINARY [--sched-args ...]: a definition made on the spot. */
+static const struct ynode *binary_def(struct loader *L, const char *bin, const char *args)
+{
+	struct strbuf y = {0};
+	const char *base = strrchr(bin, '/') ? strrchr(bin, '/') + 1 : bin;
+	sb_printf(&y, "schedulers:\n  - name: \"%s\"\n    binary: \"%s\"\n    args: [", base, bin);
+	char *copy = xstrdup(args ? args : ""), *save = NULL;
+	const char *sep = "";
+	for (char *a = strtok_r(copy, " \t", &save); a; a = strtok_r(NULL, " \t", &save), sep = ", ") {
+		sb_printf(&y, "%s\"", sep);
+		for (const char *c = a; *c; c++)
+			sb_printf(&y, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+		sb_printf(&y, "\"");
+	}
+	sb_printf(&y, "]\n");
+	free(copy);
+	struct ynode *root = ynode_parse(&L->s->arena, "--scheduler", y.buf, y.len, L->d);
+	sb_free(&y);
+	const struct ynode *l = ynode_get(root, "schedulers");
+	return l && l->kind == YN_SEQ && l->n ? l->items[0] : NULL;
+}
+
+static void pick_scheduler(struct loader *L, const struct load_opts *o)
+{
+	struct scenario *s = L->s;
+	struct diag *d = L->d;
 	const struct ynode *ref = ynode_get(s->root, "scheduler");
 	const char *name = "eevdf";
 	const struct ynode *at = ref;
@@ -143,8 +234,15 @@ static void pick_scheduler(struct scenario *s, const struct load_opts *o, struct
 		return;
 	}
 	const struct def *def = def_find(&s->scheds, name);
+	if (!def && o && o->scheduler)
+		def = search_sched_path(L, name, o->sched_path);
 	if (def) {
 		s->sched = def->node;
+		return;
+	}
+	if (o && o->scheduler && o->sched_binary && o->sched_binary(name)) {
+		s->sched = binary_def(L, name, o->sched_args);
+		s->sched_name = s->sched ? ynode_get(s->sched, "name")->str : name;
 		return;
 	}
 	const char *cands[64];
@@ -158,12 +256,16 @@ static void pick_scheduler(struct scenario *s, const struct load_opts *o, struct
 			name, sugg ? " (did you mean '" : "", sugg ? sugg : "", sugg ? "'?)" : "");
 	else
 		diag_add(d, DIAG_ERROR, s->path, 0, 0,
-			 "scheduler '%s' (from --scheduler) is not defined; expected eevdf or a name from 'schedulers:'",
+			 "scheduler '%s' (from --scheduler) is not defined here nor on the scheduler path, and is no scheduler binary; expected eevdf, a definition's name, or a binary (a path, a scheduler of the kernel cache, a name on PATH)",
 			 name);
 }
 
-static void pick_topology(struct scenario *s, struct diag *d)
+static void pick_topology(struct scenario *s, const struct load_opts *o, struct diag *d)
 {
+	if (o && o->topology) {
+		s->topo = *o->topology;
+		return;
+	}
 	const struct ynode *t = ynode_get(s->root, "topology");
 	if (!t && s->sched)
 		t = ynode_get(s->sched, "topology");
@@ -200,6 +302,60 @@ static const char *base_name(struct arena *a, const char *path)
 	return arena_strndup(a, b, dot && dot != b ? (size_t)(dot - b) : strlen(b));
 }
 
+/* `requires:` against the effective topology. */
+static void check_requires(struct scenario *s)
+{
+	const struct ynode *r = ynode_get(s->root, "requires");
+	const struct topology *t = &s->topo;
+	char topo[64], why[256] = "";
+	topo_format(t, topo, sizeof(topo));
+	const struct ynode *smt = ynode_get(r, "smt");
+	int64_t v;
+	if (smt && smt->kind == YN_SCALAR && !strcmp(smt->str, "true") && t->threads < 2)
+		snprintf(why, sizeof(why), "needs SMT; topology %s has 1 thread per core", topo);
+	else if (smt && smt->kind == YN_SCALAR && !strcmp(smt->str, "false") && t->threads > 1)
+		snprintf(why, sizeof(why), "needs no SMT; topology %s has %u threads per core", topo, t->threads);
+	else if (field_int(&ty_requires, r, "min_llcs", &v) && t->llcs < v)
+		snprintf(why, sizeof(why), "needs at least %lld LLCs; topology %s has %u", (long long)v, topo, t->llcs);
+	else if (field_int(&ty_requires, r, "min_numa_nodes", &v) && t->numa_nodes < v)
+		snprintf(why, sizeof(why), "needs at least %lld NUMA nodes; topology %s has %u", (long long)v, topo,
+			 t->numa_nodes);
+	else if (field_int(&ty_requires, r, "min_cpus", &v) && topo_ncpus(t) < v)
+		snprintf(why, sizeof(why), "needs at least %lld CPUs; topology %s has %u", (long long)v, topo, topo_ncpus(t));
+	else if (field_int(&ty_requires, r, "max_cpus", &v) && topo_ncpus(t) > v)
+		snprintf(why, sizeof(why), "needs at most %lld CPUs; topology %s has %u", (long long)v, topo, topo_ncpus(t));
+	if (*why)
+		s->unfit = arena_strdup(&s->arena, why);
+}
+
+/* Errors that appear only on the topology given on the command line (a
+ * cpuset on LLC 1 of a one-LLC machine) say the scenario does not fit
+ * it: they become the skip reason, if the file is clean on its own
+ * topology. */
+static void explain_unfit(struct scenario *s, struct diag *d, size_t errors_before, size_t n_before)
+{
+	struct topology given = s->topo;
+	struct diag own = {0};
+	pick_topology(s, NULL, &own);
+	scenario_validate(s, &own);
+	bool clean = !own.errors;
+	diag_free(&own);
+	s->topo = given;
+	if (!clean)
+		return;
+	char topo[64];
+	topo_format(&given, topo, sizeof(topo));
+	for (size_t i = n_before; i < d->n && !s->unfit; i++) {
+		if (d->items[i].level != DIAG_ERROR)
+			continue;
+		char *why = xasprintf("does not fit topology %s: %s", topo, d->items[i].msg);
+		s->unfit = arena_strdup(&s->arena, why);
+		free(why);
+	}
+	diag_truncate(d, n_before);
+	(void)errors_before;
+}
+
 bool scenario_load_buf(struct scenario *s, const char *path, const char *buf,
 		       size_t len, const struct load_opts *opts, struct diag *d)
 {
@@ -216,9 +372,14 @@ bool scenario_load_buf(struct scenario *s, const char *path, const char *buf,
 	add_defs(&L, s->root);
 	const struct ynode *nm = ynode_get(s->root, "name");
 	s->name = nm && nm->kind == YN_SCALAR ? nm->str : base_name(&s->arena, path);
-	pick_scheduler(s, opts, d);
-	pick_topology(s, d);
+	pick_scheduler(&L, opts);
+	pick_topology(s, opts, d);
+	size_t nbefore = d->n;
 	scenario_validate(s, d);
+	if (opts && opts->topology && d->errors > before)
+		explain_unfit(s, d, before, nbefore);
+	if (!s->unfit && d->errors == before)
+		check_requires(s);
 	diag_sort(d);
 	return d->errors == before;
 }

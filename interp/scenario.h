@@ -32,11 +32,24 @@ struct scenario {
 	const struct ynode *sched;	/* chosen definition; NULL = eevdf */
 	const char *sched_name;
 	const char *const *flags;	/* --flags override (NULL-terminated) */
+	/* Why the scenario cannot run on the topology it was given (its
+	 * `requires:`, or a cpuset it names that the topology lacks): the run
+	 * is a skip with this reason, not an error.  NULL when it fits. */
+	const char *unfit;
 };
 
 struct load_opts {
-	const char *scheduler;		/* --scheduler NAME */
+	const char *scheduler;		/* --scheduler NAME, a definition or a binary */
 	const char *const *flags;	/* --flags a,b */
+	/* Directories whose *.yaml define schedulers, searched in order for
+	 * a --scheduler the file does not define (NULL-terminated). */
+	const char *const *sched_path;
+	/* Whether a name is a scheduler binary the host can run (a path, a
+	 * scheduler of the kernel cache, a name on PATH): a --scheduler that
+	 * no definition names runs as that binary with sched_args. */
+	bool (*sched_binary)(const char *name);
+	const char *sched_args;		/* --sched-args "...", split on spaces */
+	const struct topology *topology;	/* --topology override */
 };
 
 /* Load and fully validate path.  Errors go to d; returns false if any. */
@@ -58,6 +71,11 @@ void kb_add_trace(struct kb_program *p, const char *const *groups, size_t n);
 bool kb_has_trace(const struct kb_program *p);
 
 const struct def *def_find(const struct def_list *l, const char *name);
+/* Calls fn with every flag combination ("a,b"; "" for none) of a
+ * scheduler definition whose `requires` hold; the count, or -1 when it
+ * has more than SCHED_PROFILE_MAX_FLAGS flags (too many to enumerate). */
+#define SCHED_PROFILE_MAX_FLAGS 12
+int sched_profiles(const struct ynode *sched, void (*fn)(const char *csv, void *ctx), void *ctx);
 /* Resolve a cpuset spec node against t; false with a reason if it cannot. */
 bool spec_resolve(const struct topology *t, const struct ynode *spec,
 		  struct cpuset *out, char *why, size_t whylen);

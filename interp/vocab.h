@@ -19,7 +19,7 @@
 #define NS_H		(3600LL * NS_S)
 
 extern const struct ty ty_bool, ty_str, ty_name, ty_path, ty_frac, ty_cpus;
-extern const struct ty ty_scenario, ty_include_file, ty_topology;
+extern const struct ty ty_scenario, ty_include_file, ty_topology, ty_requires;
 extern const struct ty ty_workspec, ty_cgroup_def, ty_cpuset_spec;
 extern const struct ty ty_affinity, ty_sched_policy, ty_mem_policy, ty_hold;
 extern const struct ty ty_op, ty_work, ty_phase;

@@ -298,10 +298,14 @@ cJSON *result_build(const struct kb_program *p, const struct result_meta *m,
 		cJSON_AddStringToObject(r, "skip_reason", run->reason);
 	else if (!run->ok)
 		cJSON_AddStringToObject(r, "run_error", run->reason);
-	struct check_output co;
-	check_run(p, run->records, &co);
-	add_claims(r, &co);
-	check_output_free(&co);
+	if (run->skip) {	/* nothing ran: no claim is judged, held or failed */
+		cJSON_AddArrayToObject(r, "claims");
+	} else {
+		struct check_output co;
+		check_run(p, run->records, &co);
+		add_claims(r, &co);
+		check_output_free(&co);
+	}
 	add_findings(r, run->vm.console);
 	add_workers(r, run->records);
 	cJSON_AddItemToObject(r, "records", cJSON_Duplicate(run->records, 1));

@@ -34,7 +34,7 @@ int cmd_check(int argc, char **argv)
 	if (optind != argc - 1 || !claims)
 		return usage_error("check", "expected one RESULT and --claims SCENARIO.yaml");
 	struct kb_program p;
-	int rc = load_program(claims, &p, NULL);
+	int rc = load_program(claims, &p, NULL, NULL, 0);
 	if (rc)
 		return rc;
 	cJSON **r;

@@ -23,8 +23,10 @@ static int write_out(const char *path, const uint8_t *buf, size_t len)
 }
 
 /* Load FILE (YAML or .ktbc) into a program; prints errors. */
-int load_program(const char *path, struct kb_program *p, const struct load_opts *lo)
+int load_program(const char *path, struct kb_program *p, const struct load_opts *lo, char *unfit, size_t n)
 {
+	if (unfit)
+		*unfit = 0;
 	size_t len;
 	char *buf = read_file(path, &len, MAX_INPUT);
 	if (!buf) {
@@ -47,6 +49,8 @@ int load_program(const char *path, struct kb_program *p, const struct load_opts 
 	free(buf);
 	diag_print(&d, stderr);
 	diag_free(&d);
+	if (ok && unfit && s.unfit)
+		snprintf(unfit, n, "%s", s.unfit);
 	if (ok)
 		scenario_lower(&s, p);
 	scenario_free(&s);
@@ -75,7 +79,9 @@ int cmd_dump(int argc, char **argv)
 	if (optind != argc - 1)
 		return usage_error("dump", "expected exactly one file");
 	struct kb_program p;
-	int rc = load_program(argv[optind], &p, NULL);
+	struct load_opts lo = {0};
+	cli_load_opts(&lo);
+	int rc = load_program(argv[optind], &p, &lo, NULL, 0);
 	if (rc)
 		return rc;
 	if (out) {

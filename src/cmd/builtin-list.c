@@ -15,7 +15,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static const char *catalog_dir(void)
+const char *catalog_dir(void)
 {
 	const char *env = getenv("KTSTR_SCENARIOS");
 	struct stat st;
@@ -32,40 +32,17 @@ static bool is_yaml(const char *n)
 	return (l > 5 && !strcmp(n + l - 5, ".yaml")) || (l > 4 && !strcmp(n + l - 4, ".yml"));
 }
 
-/* Every flag combination of a scheduler whose `requires` hold. */
+static void print_profile(const char *csv, void *ctx)
+{
+	(void)ctx;
+	printf("  %s\n", *csv ? csv : "(no flags)");
+}
+
 static void print_profiles(const char *name, const struct ynode *sched)
 {
-	const struct ynode *flags = ynode_get(sched, "flags");
-	size_t n = flags && flags->kind == YN_SEQ ? flags->n : 0;
-	if (n > 12) {
-		printf("%s: %zu flags (too many to enumerate)\n", name, n);
-		return;
-	}
-	printf("%s:\n  (no flags)\n", name);
-	for (unsigned mask = 1; mask < (1u << n); mask++) {
-		bool ok = true;
-		for (size_t i = 0; i < n && ok; i++) {
-			if (!(mask >> i & 1))
-				continue;
-			const struct ynode *req = ynode_get(flags->items[i], "requires");
-			for (size_t r = 0; req && req->kind == YN_SEQ && r < req->n && ok; r++) {
-				bool found = false;
-				for (size_t k = 0; k < n; k++)
-					found |= (mask >> k & 1) &&
-						 !strcmp(ynode_get(flags->items[k], "name")->str, req->items[r]->str);
-				ok = found;
-			}
-		}
-		if (!ok)
-			continue;
-		printf("  ");
-		for (size_t i = 0, first = 1; i < n; i++)
-			if (mask >> i & 1) {
-				printf("%s%s", first ? "" : ",", ynode_get(flags->items[i], "name")->str);
-				first = 0;
-			}
-		printf("\n");
-	}
+	printf("%s:\n", name);
+	if (sched_profiles(sched, print_profile, NULL) < 0)
+		printf("  (more than %d flags: too many to enumerate)\n", SCHED_PROFILE_MAX_FLAGS);
 }
 
 static int list_profiles(const char *path)

@@ -40,6 +40,17 @@ static void set_trace_buffer(struct kb_program *p, long kb)
 	}
 }
 
+/* A scenario that does not fit the topology it was given is skipped,
+ * with a result that says why, without booting anything. */
+static int skip_unfit(struct run_output *out, const char *why)
+{
+	memset(out, 0, sizeof(*out));
+	out->records = cJSON_CreateArray();
+	out->skip = true;
+	snprintf(out->reason, sizeof(out->reason), "%s", why);
+	return 0;
+}
+
 static const char **split_flags(char *s)
 {
 	static const char *v[65];
@@ -69,6 +80,9 @@ int cmd_run(int argc, char **argv)
 		{"trace", no_argument, NULL, 'T'},
 		{"html", no_argument, NULL, 'W'},
 		{"trace-buffer", required_argument, NULL, 'B'},
+		{"topology", required_argument, NULL, 't'},
+		{"sched-args", required_argument, NULL, 'A'},
+		{"max-duration", required_argument, NULL, 'D'},
 		{0},
 	};
 	bool host = false;
@@ -77,9 +91,12 @@ int cmd_run(int argc, char **argv)
 	bool json = false;
 	const char *junit = NULL;
 	struct load_opts lo = {0};
+	struct topology topo;
+	cli_load_opts(&lo);
 	struct run_opts ro = {0};
 	bool dump = false, trace = false, html = false;
 	long trace_kb = 0;
+	uint64_t max_duration = 0;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qvdk:", opts, NULL)) != -1) {
@@ -123,6 +140,20 @@ int cmd_run(int argc, char **argv)
 		case 'W':
 			html = true;
 			break;
+		case 't': {
+			char why[256];
+			if (!parse_topology_arg(optarg, &topo, why, sizeof(why)))
+				return usage_error("run", "--topology %s: %s", optarg, why);
+			lo.topology = &topo;
+			break;
+		}
+		case 'A':
+			lo.sched_args = optarg;
+			break;
+		case 'D':
+			if (!parse_dur(optarg, &max_duration) || max_duration < 100000000ull)
+				return usage_error("run", "--max-duration %s; expected a duration of at least 100ms", optarg);
+			break;
 		case 'B': {
 			char *end;
 			trace_kb = strtol(optarg, &end, 10);
@@ -155,7 +186,8 @@ int cmd_run(int argc, char **argv)
 	size_t nresults = 0;
 	for (int i = optind; i < argc; i++) {
 		struct kb_program p;
-		int rc = load_program(argv[i], &p, &lo);
+		char unfit[512];
+		int rc = load_program(argv[i], &p, &lo, unfit, sizeof(unfit));
 		if (rc) {
 			worst = rc > worst ? rc : worst;
 			continue;
@@ -166,6 +198,8 @@ int cmd_run(int argc, char **argv)
 		}
 		if (trace_kb)
 			set_trace_buffer(&p, trace_kb);
+		if (max_duration && p.duration_ns > max_duration)
+			p.duration_ns = max_duration;	/* holds are fractions of it: the whole run shrinks */
 		if (host && kb_has_trace(&p)) {
 			fprintf(stderr, "ktstr: %s: tracing records the guest kernel; it cannot run with --host\n", argv[i]);
 			kb_free(&p);
@@ -179,7 +213,8 @@ int cmd_run(int argc, char **argv)
 			sb_free(&sb);
 		}
 		struct run_output out;
-		int rr = host ? run_on_host(&p, &ro, root_name, &out) : run_in_vm(&p, &ro, &out);
+		int rr = *unfit ? skip_unfit(&out, unfit)
+			 : host ? run_on_host(&p, &ro, root_name, &out) : run_in_vm(&p, &ro, &out);
 		if (rr && !out.vm.reason[0] && !interrupted) {
 			/* Nothing booted: no kernel, no executor, an unreadable payload. */
 			fprintf(stderr, "ktstr: %s: ERROR: %s\n", argv[i], out.reason);

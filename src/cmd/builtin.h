@@ -28,6 +28,7 @@ int cmd_report(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
+int cmd_gauntlet(int argc, char **argv);
 
 struct topology;
 /* "1n2l2c1t" or "N,L,C,T" (CLI topology arguments). */
@@ -37,8 +38,17 @@ int cmd_help(int argc, char **argv);
 struct kb_program;
 struct load_opts;
 /* Load FILE (a YAML scenario or a .ktbc program) into p; prints errors
- * and returns an exit status. */
-int load_program(const char *path, struct kb_program *p, const struct load_opts *lo);
+ * and returns an exit status.  When the scenario does not fit the
+ * topology it was given, unfit (if not NULL) gets why; else "". */
+int load_program(const char *path, struct kb_program *p, const struct load_opts *lo, char *unfit, size_t n);
+/* loadopts.c: the scheduler path and binary lookup every command that
+ * loads scenarios uses (sets lo->sched_path and lo->sched_binary). */
+void cli_load_opts(struct load_opts *lo);
+const char *const *scheduler_path(void);
+bool scheduler_binary_exists(const char *name);
+
+/* The scenario catalog: $KTSTR_SCENARIOS, ./scenarios, or the installed one. */
+const char *catalog_dir(void);
 
 extern const struct builtin builtins[];
 const struct builtin *builtin_find(const char *name);

@@ -1,0 +1,466 @@
+/* builtin-gauntlet: `ktstr gauntlet` runs the matrix of scenarios x
+ * topology presets x schedulers (and flag profiles) x kernels x repeats,
+ * in parallel VMs within the host's CPUs and memory and a time budget,
+ * optionally one shard of it; `ktstr gauntlet merge` joins shard outputs.
+ * Every axis value is checked before anything boots. */
+#include "builtin.h"
+#include "kernel.h"
+#include "matrix.h"
+#include "proc.h"
+#include "runner.h"
+#include "scenario.h"
+#include "result.h"
+#include "summary.h"
+#include "types.h"
+#include "util.h"
+#include "vm.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct gopts {
+	char *topologies, *schedulers, *kernels;
+	bool profiles;
+	int repeat, jobs;
+	double budget_s;
+	bool smoke;
+	const char *out;
+	unsigned shard, shards;
+	bool shard_given;
+};
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char **split(char *s, size_t *n)
+{
+	char **v = NULL;
+	*n = 0;
+	for (char *save = NULL, *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		v = xrealloc(v, (*n + 1) * sizeof(*v));
+		v[(*n)++] = t;
+	}
+	return v;
+}
+
+static bool parse_budget(const char *s, double *out)
+{
+	uint64_t ns;
+	if (!parse_dur(s, &ns) || !ns)
+		return false;
+	*out = (double)ns / 1e9;
+	return true;
+}
+
+static bool parse_shard(const char *s, unsigned *i, unsigned *n)
+{
+	unsigned a, b;
+	char c;
+	if (sscanf(s, "%u/%u%c", &a, &b, &c) != 2 || !b || a >= b)
+		return false;
+	*i = a, *n = b;
+	return true;
+}
+
+/* The CI runner's shard when --shard is not given: KTSTR_SHARD=I/N
+ * (what the example GitHub workflow sets from its matrix), GitLab's
+ * parallel jobs (1-based), a Kubernetes Indexed Job (0-based, with
+ * KTSTR_SHARD_TOTAL = its completions). */
+static void shard_from_env(struct gopts *g)
+{
+	const char *k = getenv("KTSTR_SHARD"), *gi = getenv("CI_NODE_INDEX"), *gt = getenv("CI_NODE_TOTAL");
+	const char *ji = getenv("JOB_COMPLETION_INDEX"), *jt = getenv("KTSTR_SHARD_TOTAL");
+	if (k && parse_shard(k, &g->shard, &g->shards))
+		return;
+	if (gi && gt && atoi(gi) >= 1 && atoi(gi) <= atoi(gt)) {
+		g->shard = (unsigned)atoi(gi) - 1, g->shards = (unsigned)atoi(gt);
+		return;
+	}
+	if (ji && jt && atoi(ji) >= 0 && atoi(ji) < atoi(jt))
+		g->shard = (unsigned)atoi(ji), g->shards = (unsigned)atoi(jt);
+}
+
+/* ---- the axes, checked ------------------------------------------------------------ */
+
+static void add_scenarios_of(struct matrix *m, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0;
+	while (d && (e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) {
+			names = xrealloc(names, (n + 1) * sizeof(*names));
+			names[n++] = xasprintf("%s/%s", dir, e->d_name);
+		}
+	}
+	if (d)
+		closedir(d);
+	qsort(names, n, sizeof(*names), cmp_strp);
+	m->scenarios = (const char **)names;
+	m->nscenarios = n;
+}
+
+struct profile_ctx {
+	struct matrix *m;
+	const char *name;
+};
+
+static void add_profile(const char *csv, void *ctx)
+{
+	struct profile_ctx *p = ctx;
+	struct matrix *m = p->m;
+	m->variants = xrealloc(m->variants, (m->nvariants + 1) * sizeof(*m->variants));
+	struct variant *v = &m->variants[m->nvariants++];
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", p->name);
+	snprintf(v->flags, sizeof(v->flags), "%s", csv);
+}
+
+/* --profiles all: a scheduler named without flags runs every profile of
+ * its definition (found as `run --scheduler` finds it). */
+static bool expand_profiles(struct matrix *m, const struct variant *v, const char *scenario)
+{
+	if (!strcmp(v->name, "eevdf") || *v->flags)
+		return false;
+	struct load_opts lo = {.scheduler = v->name};
+	cli_load_opts(&lo);
+	struct scenario s;
+	struct diag d = {0};
+	bool ok = scenario_load(&s, scenario, &lo, &d);
+	diag_free(&d);
+	struct profile_ctx ctx = {m, v->name};
+	bool done = ok && s.sched && ynode_get(s.sched, "flags") && sched_profiles(s.sched, add_profile, &ctx) > 0;
+	scenario_free(&s);
+	return done;
+}
+
+static int check_axes(struct gopts *g, struct matrix *m, char **sched_specs, size_t nsched)
+{
+	int bad = 0;
+	for (size_t i = 0; i < m->ntopologies; i++)
+		if (!preset_find(m->topologies[i])) {
+			fprintf(stderr, "ktstr: gauntlet: unknown topology preset '%s'; expected one of:", m->topologies[i]);
+			for (const struct preset *p = presets; p->name; p++)
+				fprintf(stderr, " %s", p->name);
+			fputc('\n', stderr);
+			bad++;
+		}
+	for (size_t i = 0; i < nsched; i++) {
+		struct variant v;
+		if (!variant_parse(sched_specs[i], &v)) {
+			fprintf(stderr, "ktstr: gauntlet: scheduler '%s'; expected NAME or NAME:flag+flag\n", sched_specs[i]);
+			bad++;
+			continue;
+		}
+		if (!(g->profiles && m->nscenarios && expand_profiles(m, &v, m->scenarios[0]))) {
+			m->variants = xrealloc(m->variants, (m->nvariants + 1) * sizeof(*m->variants));
+			m->variants[m->nvariants++] = v;
+		}
+	}
+	for (size_t i = 0; i < m->nkernels; i++) {
+		struct kernel k;
+		char err[1024];
+		if (*m->kernels[i] && !kernel_resolve(m->kernels[i], &k, err, sizeof(err))) {
+			fprintf(stderr, "ktstr: gauntlet: kernel: %s\n", err);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+/* Loads every (scenario, topology, scheduler) once: unknown schedulers
+ * and flags, invalid files — every one printed — and each cell's guest
+ * memory for the runner. */
+static int check_cells(struct matrix *m, unsigned *mib)
+{
+	int bad = 0;
+	unsigned *per = xcalloc(m->nscenarios * m->ntopologies * m->nvariants, sizeof(*per));
+	for (size_t s = 0; s < m->nscenarios; s++)
+		for (size_t t = 0; t < m->ntopologies; t++)
+			for (size_t v = 0; v < m->nvariants; v++) {
+				const struct preset *p = preset_find(m->topologies[t]);
+				struct topology topo;
+				char why[256];
+				if (!p)
+					continue;	/* reported with the axes */
+				struct load_opts lo = {.scheduler = m->variants[v].name};
+				cli_load_opts(&lo);
+				char *flags = xstrdup(m->variants[v].flags);
+				size_t nf;
+				char **fl = split(flags, &nf);
+				fl = xrealloc(fl, (nf + 1) * sizeof(*fl));
+				fl[nf] = NULL;
+				lo.flags = (const char *const *)fl;
+				if (p->topology && topo_parse(p->topology, &topo, why, sizeof(why)))
+					lo.topology = &topo;
+				struct kb_program prog;
+				int rc = load_program(m->scenarios[s], &prog, &lo, NULL, 0);
+				if (rc) {
+					fprintf(stderr, "  (in %s under %s on %s)\n", m->scenarios[s], m->variants[v].name,
+						m->topologies[t]);
+					bad++;
+				} else {
+					per[(s * m->ntopologies + t) * m->nvariants + v] = prog.memory_mib;
+					kb_free(&prog);
+				}
+				free(fl);
+				free(flags);
+			}
+	for (size_t i = 0; i < m->ncells; i++) {
+		const struct cell *c = &m->cells[i];
+		mib[i] = per[(c->scenario * m->ntopologies + c->topology) * m->nvariants + c->variant];
+	}
+	free(per);
+	return bad;
+}
+
+/* ---- running ------------------------------------------------------------------------- */
+
+static void on_done(const struct matrix *m, const struct cell *c, const struct cell_result *r, void *ctx)
+{
+	(void)m, (void)ctx;
+	printf("  %-5s %s (%.0f s)%s%s\n", r->verdict, c->id, r->wall_s, strcmp(r->verdict, "pass") ? ": " : "",
+	       strcmp(r->verdict, "pass") ? r->reason : "");
+	fflush(stdout);
+}
+
+/* One VM per host CPU under single-threaded TCG (a VM is one busy
+ * thread); under KVM one per vCPU-sized slice of the host's CPUs. */
+static int default_jobs(const struct matrix *m)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	char why[256];
+	if (accel_choose(ACCEL_AUTO, why, sizeof(why)) != ACCEL_KVM)
+		return cpus > 0 ? (int)cpus : 1;
+	unsigned widest = 1;
+	for (size_t t = 0; t < m->ntopologies; t++) {
+		const struct preset *p = preset_find(m->topologies[t]);
+		struct topology topo;
+		if (p && p->topology && topo_parse(p->topology, &topo, why, sizeof(why)) && topo_ncpus(&topo) > widest)
+			widest = topo_ncpus(&topo);
+	}
+	long j = cpus / (long)widest;
+	return j > 0 ? (int)j : 1;
+}
+
+static void default_out(char *out, size_t n)
+{
+	char stamp[32];
+	time_t t = time(NULL);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
+	snprintf(out, n, "%s/gauntlet-%s", runs_dir(), stamp);
+}
+
+static int run_matrix(struct gopts *g, struct matrix *m, unsigned *mib)
+{
+	char out[PATH_MAX], self[PATH_MAX], err[4600];
+	if (g->out)
+		snprintf(out, sizeof(out), "%s", g->out);
+	else
+		default_out(out, sizeof(out));
+	mkdir(runs_dir(), 0755);
+	mkdir(out, 0755);
+	ssize_t l = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[l > 0 ? l : 0] = 0;
+	struct runner_opts ro = {
+		.jobs = g->jobs ? g->jobs : default_jobs(m), .budget_s = g->budget_s, .out_dir = out,
+		.max_duration = g->smoke ? "1s" : NULL, .self = self, .cell_mib = mib,
+		.progress = isatty(STDERR_FILENO), .on_done = on_done,
+	};
+	printf("gauntlet: %zu cells (shard %u/%u), -j %d, results in %s\n", m->ncells, g->shard, g->shards, ro.jobs, out);
+	fflush(stdout);
+	struct cell_result *res = xcalloc(m->ncells ? m->ncells : 1, sizeof(*res));
+	runner_run(m, &ro, res);
+	cJSON *doc = gauntlet_doc(m, res, g->shard, g->shards);
+	gauntlet_print(doc, stdout);
+	int rc = gauntlet_exit(doc);
+	if (!gauntlet_write(doc, out, err, sizeof(err))) {
+		fprintf(stderr, "ktstr: gauntlet: %s\n", err);
+		rc = KT_EXIT_INFRA;
+	}
+	printf("summary: %s/gauntlet.json, junit: %s/junit.xml\n", out, out);
+	cJSON_Delete(doc);
+	free(res);
+	return runner_stop ? 128 + runner_stop : rc;
+}
+
+/* ---- merge --------------------------------------------------------------------------- */
+
+static int merge(int argc, char **argv)
+{
+	const char *out = NULL;
+	cJSON **docs = NULL;
+	size_t n = 0;
+	int rc = KT_EXIT_PASS;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--out") && i + 1 < argc) {
+			out = argv[++i];
+			continue;
+		}
+		char path[PATH_MAX];
+		pathf(path, sizeof(path), "%s/gauntlet.json", argv[i]);
+		size_t len;
+		char *text = read_file(path, &len, 256u << 20);
+		cJSON *d = text ? cJSON_ParseWithLength(text, len) : NULL;
+		free(text);
+		if (!d) {
+			fprintf(stderr, "ktstr: gauntlet merge: %s is not a gauntlet summary\n", path);
+			rc = KT_EXIT_USAGE;
+			continue;
+		}
+		docs = xrealloc(docs, (n + 1) * sizeof(*docs));
+		docs[n++] = d;
+	}
+	char err[4600];
+	cJSON *m = rc ? NULL : gauntlet_merge(docs, n, err, sizeof(err));
+	if (!rc && !m) {
+		fprintf(stderr, "ktstr: gauntlet merge: %s\n", err);
+		rc = KT_EXIT_USAGE;
+	}
+	if (m) {
+		gauntlet_print(m, stdout);
+		rc = gauntlet_exit(m);
+		if (out) {
+			mkdir(out, 0755);
+			if (!gauntlet_write(m, out, err, sizeof(err))) {
+				fprintf(stderr, "ktstr: gauntlet merge: %s\n", err);
+				rc = KT_EXIT_INFRA;
+			}
+		}
+		cJSON_Delete(m);
+	}
+	for (size_t i = 0; i < n; i++)
+		cJSON_Delete(docs[i]);
+	free(docs);
+	return rc;
+}
+
+static void list_presets(void)
+{
+	for (const struct preset *p = presets; p->name; p++)
+		printf("%-10s %-10s %s\n", p->name, p->topology ? p->topology : "-", p->what);
+}
+
+int cmd_gauntlet(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "merge"))
+		return merge(argc - 1, argv + 1);
+	static const struct option opts[] = {
+		{"topologies", required_argument, NULL, 't'}, {"schedulers", required_argument, NULL, 's'},
+		{"profiles", required_argument, NULL, 'p'}, {"kernels", required_argument, NULL, 'k'},
+		{"repeat", required_argument, NULL, 'r'}, {"jobs", required_argument, NULL, 'j'},
+		{"budget", required_argument, NULL, 'b'}, {"level", required_argument, NULL, 'l'},
+		{"out", required_argument, NULL, 'o'}, {"shard", required_argument, NULL, 'S'},
+		{"list-presets", no_argument, NULL, 'L'}, {0},
+	};
+	struct gopts g = {.repeat = 1, .shards = 1};
+	char own[] = "own", eevdf[] = "eevdf", none[] = "";
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "j:", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': g.topologies = optarg; break;
+		case 's': g.schedulers = optarg; break;
+		case 'k': g.kernels = optarg; break;
+		case 'o': g.out = optarg; break;
+		case 'L': list_presets(); return KT_EXIT_PASS;
+		case 'p':
+			if (strcmp(optarg, "all") && strcmp(optarg, "none"))
+				return usage_error("gauntlet", "--profiles %s; expected all or none", optarg);
+			g.profiles = !strcmp(optarg, "all");
+			break;
+		case 'r':
+			g.repeat = atoi(optarg);
+			if (g.repeat < 1 || g.repeat > 1000)
+				return usage_error("gauntlet", "--repeat %s; expected 1 to 1000", optarg);
+			break;
+		case 'j':
+			g.jobs = atoi(optarg);
+			if (g.jobs < 1 || g.jobs > 256)
+				return usage_error("gauntlet", "-j %s; expected 1 to 256", optarg);
+			break;
+		case 'b':
+			if (!parse_budget(optarg, &g.budget_s))
+				return usage_error("gauntlet", "--budget %s; expected a duration such as 30m", optarg);
+			break;
+		case 'l':
+			if (strcmp(optarg, "smoke") && strcmp(optarg, "full"))
+				return usage_error("gauntlet", "--level %s; expected smoke or full", optarg);
+			g.smoke = !strcmp(optarg, "smoke");
+			break;
+		case 'S':
+			if (!parse_shard(optarg, &g.shard, &g.shards))
+				return usage_error("gauntlet", "--shard %s; expected I/N with 0 <= I < N", optarg);
+			g.shard_given = true;
+			break;
+		default:
+			return usage_error("gauntlet", "bad option");
+		}
+	}
+	if (!g.shard_given)
+		shard_from_env(&g);
+	struct matrix m = {.repeat = g.repeat};
+	if (optind < argc) {
+		m.scenarios = (const char **)argv + optind;
+		m.nscenarios = (size_t)(argc - optind);
+	} else {
+		add_scenarios_of(&m, catalog_dir());
+	}
+	char **tv = g.topologies ? split(g.topologies, &m.ntopologies) : NULL;
+	char *own_v[] = {own}, *eevdf_v[] = {eevdf}, *none_v[] = {none};
+	if (!tv)
+		tv = own_v, m.ntopologies = 1;
+	m.topologies = (const char **)tv;
+	size_t nsched;
+	char **sv = g.schedulers ? split(g.schedulers, &nsched) : (nsched = 1, eevdf_v);
+	char **kv = g.kernels ? split(g.kernels, &m.nkernels) : (m.nkernels = 1, none_v);
+	m.kernels = (const char **)kv;
+	int bad = check_axes(&g, &m, sv, nsched);
+	matrix_expand(&m);
+	unsigned *mib = xcalloc(m.ncells ? m.ncells : 1, sizeof(*mib));
+	bad += check_cells(&m, mib);
+	int rc;
+	if (bad) {
+		fprintf(stderr, "ktstr: gauntlet: %d problem%s above; nothing was run\n", bad, bad > 1 ? "s" : "");
+		rc = KT_EXIT_USAGE;
+	} else {
+		unsigned *keep = mib;
+		if (g.shards > 1) {	/* the shard's own cells and their memory */
+			keep = xcalloc(m.ncells ? m.ncells : 1, sizeof(*keep));
+			for (size_t i = 0, k = 0; i < m.ncells; i++)
+				if (i % g.shards == g.shard)
+					keep[k++] = mib[i];
+			matrix_shard(&m, g.shard, g.shards);
+		}
+		rc = run_matrix(&g, &m, keep);
+		if (keep != mib)
+			free(keep);
+	}
+	free(mib);
+	matrix_free(&m);
+	free(m.variants);
+	if (g.topologies)
+		free(tv);
+	if (g.schedulers)
+		free(sv);
+	if (g.kernels)
+		free(kv);
+	if (optind >= argc) {
+		for (size_t i = 0; i < m.nscenarios; i++)
+			free((char *)m.scenarios[i]);
+		free(m.scenarios);
+	}
+	return rc;
+}
