@@ -27,7 +27,7 @@ const struct builtin builtins[] = {
 	{"report", cmd_report, "report FILE|DIR... | report --html [-o OUT.html] RESULT.json...", "re-render saved results"},
 	{"check", cmd_check, "check RESULT --claims SCENARIO.yaml [--json]",
 	 "re-evaluate (edited) claims against a saved result without booting"},
-	{"compare", cmd_compare, "compare A B [--html OUT.html]", "compare two results or two sets of runs side by side"},
+	{"compare", cmd_compare, "compare A B [--fail-on-regression PCT] [--html OUT.html]", "compare two results or two sets of runs side by side"},
 	{"cleanup", cmd_cleanup, "cleanup", "remove cgroups, temp dirs and partial cache entries left by killed runs"},
 	{"topo", cmd_topo, "topo", "print the host CPU topology"},
 	{"help", cmd_help, "help [COMMAND]", "show help"},

@@ -1,60 +1,21 @@
 /* builtin-compare: `ktstr compare A B` puts two results (or two sets of
  * repeated runs, as directories) side by side: per cgroup and metric the
  * values, the delta, and whether the difference is beyond run-to-run
- * noise.  With sets, noise is the larger of the two sides' standard
- * deviations and a difference counts when it exceeds twice that; with
- * single runs, noise is unknown and said so.  The metrics are the
- * catalogue's summary columns; each row's direction (higher_better)
- * says whether a change beyond noise is better or worse. */
+ * noise by Mann-Whitney's U (Welch's t beside it), better or worse by
+ * the metric's direction; with --fail-on-regression PCT it exits 1 when
+ * a metric got worse by more than PCT and the test says it is real. */
 #include "builtin.h"
+#include "comparison.h"
 #include "htmlfile.h"
 #include "result.h"
 #include "resultio.h"
 #include "util.h"
-#include "vocab.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-
-struct side {
-	double mean, sd;
-	int n;
-};
-
-static struct side gather(cJSON **r, int n, const char *cg, const char *stat)
-{
-	double *v = NULL;
-	int k = 0;
-	for (int i = 0; i < n; i++) {
-		const cJSON *c;
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(r[i], "cgroups")) {
-			const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "name"));
-			const cJSON *x = cJSON_GetObjectItemCaseSensitive(c, stat);
-			if (name && !strcmp(name, cg) && cJSON_IsNumber(x)) {
-				v = xrealloc(v, (size_t)(k + 1) * sizeof(*v));
-				v[k++] = x->valuedouble;
-			}
-		}
-	}
-	struct side s = {NAN, NAN, k};
-	if (!k)
-		return s;
-	s.mean = 0;
-	for (int i = 0; i < k; i++)
-		s.mean += v[i];
-	s.mean /= k;
-	if (k > 1) {
-		double var = 0;
-		for (int i = 0; i < k; i++)
-			var += (v[i] - s.mean) * (v[i] - s.mean);
-		s.sd = sqrt(var / (k - 1));
-	}
-	free(v);
-	return s;
-}
 
 static void label(cJSON **r, int n, char *out, size_t len)
 {
@@ -81,21 +42,34 @@ static int compare_html(cJSON **a, cJSON **b, char **paths, const char *out)
 int cmd_compare(int argc, char **argv)
 {
 	const char *html = NULL;
-	if (argc == 5 && !strcmp(argv[3], "--html")) {
-		html = argv[4];
-		argc = 3;
+	double fail_pct = -1;
+	char *files[2];
+	int nfiles = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--html") && i + 1 < argc) {
+			html = argv[++i];
+		} else if (!strcmp(argv[i], "--fail-on-regression") && i + 1 < argc) {
+			char *end;
+			fail_pct = strtod(argv[++i], &end);
+			if (*end || !(fail_pct >= 0))
+				return usage_error("compare", "--fail-on-regression %s; expected a percentage >= 0", argv[i]);
+		} else if (nfiles < 2 && argv[i][0] != '-') {
+			files[nfiles++] = argv[i];
+		} else {
+			return usage_error("compare", "unexpected '%s'", argv[i]);
+		}
 	}
-	if (argc != 3)
+	if (nfiles != 2)
 		return usage_error("compare", "expected two results (files or directories)");
 	cJSON **a, **b;
 	int broken_a, broken_b;
-	int na = results_load(argv[1], &a, &broken_a);
+	int na = results_load(files[0], &a, &broken_a);
 	if (na <= 0 || broken_a) {
 		if (na > 0)
 			results_free(a, na);
 		return KT_EXIT_USAGE;	/* a set with broken files is not the set asked for */
 	}
-	int nb = results_load(argv[2], &b, &broken_b);
+	int nb = results_load(files[1], &b, &broken_b);
 	if (nb <= 0 || broken_b) {
 		results_free(a, na);
 		if (nb > 0)
@@ -108,41 +82,15 @@ int cmd_compare(int argc, char **argv)
 	printf("A: %s, %d run%s: %s\nB: %s, %d run%s: %s\n", la, na, na > 1 ? "s" : "",
 	       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a[0], "verdict")), lb, nb,
 	       nb > 1 ? "s" : "", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b[0], "verdict")));
-	printf("%-16s %-22s %14s %14s %10s  %s\n", "cgroup", "metric", "A", "B", "delta", "note");
-	const cJSON *c;
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(a[0], "cgroups")) {
-		const char *cg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "name"));
-		for (const struct ty_alt *m = ty_metric.alts; m->name; m++) {
-			const struct metric_info *mi = m->ext;
-			if (!mi->column)
-				continue;
-			struct side sa = gather(a, na, cg, m->name), sb = gather(b, nb, cg, m->name);
-			if (!sa.n && !sb.n)
-				continue;
-			char delta[32] = "-", note[64] = "";
-			if (!isnan(sa.mean) && !isnan(sb.mean)) {
-				if (sa.mean != 0)
-					snprintf(delta, sizeof(delta), "%+.1f%%", (sb.mean - sa.mean) / fabs(sa.mean) * 100);
-				else
-					snprintf(delta, sizeof(delta), "%+.3g", sb.mean - sa.mean);
-				double noise = fmax(isnan(sa.sd) ? 0 : sa.sd, isnan(sb.sd) ? 0 : sb.sd);
-				if (isnan(sa.sd) && isnan(sb.sd))
-					snprintf(note, sizeof(note), "single runs: noise unknown");
-				else if (fabs(sb.mean - sa.mean) > 2 * noise)
-					snprintf(note, sizeof(note), "%s, beyond noise (2 x sd %.3g)",
-						 (sb.mean > sa.mean) == mi->higher_better ? "better" : "worse", noise);
-				else
-					snprintf(note, sizeof(note), "within noise (sd %.3g)", noise);
-			}
-			printf("%-16s %-22s %14.4g %14.4g %10s  %s\n", *cg ? cg : "(host)", m->name, sa.mean,
-			       sb.mean, delta, note);
-		}
-	}
-	int rc = KT_EXIT_PASS;
+	int regressions = compare_sets(a, na, b, nb, fail_pct, stdout);
+	if (fail_pct >= 0)
+		printf("%d regression%s beyond %.3g%% (p < %.2g)\n", regressions, regressions == 1 ? "" : "s", fail_pct,
+		       COMPARE_ALPHA);
+	int rc = regressions ? KT_EXIT_FAIL : KT_EXIT_PASS;
 	if (html && (na != 1 || nb != 1))
 		rc = usage_error("compare", "--html compares two result files, not sets");
 	else if (html)
-		rc = compare_html(a, b, argv + 1, html);
+		rc = compare_html(a, b, files, html) ? KT_EXIT_USAGE : rc;
 	results_free(a, na);
 	results_free(b, nb);
 	return rc;

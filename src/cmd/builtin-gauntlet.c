@@ -284,6 +284,7 @@ static int run_matrix(struct gopts *g, struct matrix *m, unsigned *mib)
 	struct cell_result *res = xcalloc(m->ncells ? m->ncells : 1, sizeof(*res));
 	runner_run(m, &ro, res);
 	cJSON *doc = gauntlet_doc(m, res, g->shard, g->shards);
+	gauntlet_ab(doc, stdout);
 	gauntlet_print(doc, stdout);
 	int rc = gauntlet_exit(doc);
 	if (!gauntlet_write(doc, out, err, sizeof(err))) {
@@ -330,6 +331,7 @@ static int merge(int argc, char **argv)
 		rc = KT_EXIT_USAGE;
 	}
 	if (m) {
+		gauntlet_ab(m, stdout);
 		gauntlet_print(m, stdout);
 		rc = gauntlet_exit(m);
 		if (out) {

@@ -2,6 +2,7 @@
  * document is the one source: a run prints from the document it wrote,
  * and a merge of shards prints from the merged one, so both read alike. */
 #include "summary.h"
+#include "comparison.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -295,4 +296,63 @@ cJSON *gauntlet_merge(cJSON *const *docs, size_t n, char *err, size_t errn)
 		cJSON_AddItemToArray(cells, cJSON_Duplicate(all[i], 1));
 	free(all);
 	return d;
+}
+
+/* ---- A/B between schedulers ------------------------------------------------------- */
+
+/* The results of the finished cells of one (scenario, preset, scheduler). */
+static size_t load_cells(const cJSON *cells, const char *scen, const char *topo, const char *sched, cJSON ***out)
+{
+	size_t n = 0;
+	*out = NULL;
+	const cJSON *c;
+	cJSON_ArrayForEach(c, cells) {
+		bool judged = !strcmp(str(c, "verdict"), "pass") || !strcmp(str(c, "verdict"), "fail");
+		if (strcmp(str(c, "scenario"), scen) || strcmp(str(c, "topology"), topo) ||
+		    strcmp(str(c, "scheduler"), sched) || !judged)
+			continue;
+		size_t len;
+		char *text = read_file(str(c, "result"), &len, 256u << 20);
+		cJSON *r = text ? cJSON_ParseWithLength(text, len) : NULL;
+		free(text);
+		if (!r)
+			continue;
+		*out = xrealloc(*out, (n + 1) * sizeof(**out));
+		(*out)[n++] = r;
+	}
+	return n;
+}
+
+static void free_cells(cJSON **r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cJSON_Delete(r[i]);
+	free(r);
+}
+
+void gauntlet_ab(const cJSON *doc, FILE *out)
+{
+	const cJSON *axes = cJSON_GetObjectItemCaseSensitive(doc, "axes");
+	const cJSON *scheds = cJSON_GetObjectItemCaseSensitive(axes, "schedulers");
+	const cJSON *cells = cJSON_GetObjectItemCaseSensitive(doc, "cells"), *s, *t, *v;
+	const cJSON *base = cJSON_GetArrayItem(scheds, 0);
+	if (cJSON_GetArraySize(scheds) < 2)
+		return;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(axes, "scenarios"))
+		cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(axes, "topologies")) {
+			cJSON **a;
+			size_t na = load_cells(cells, s->valuestring, t->valuestring, base->valuestring, &a);
+			for (v = base->next; na && v; v = v->next) {
+				cJSON **b;
+				size_t nb = load_cells(cells, s->valuestring, t->valuestring, v->valuestring, &b);
+				if (nb) {
+					fprintf(out, "\nA/B %s on %s: A = %s (%zu run%s), B = %s (%zu run%s)\n", s->valuestring,
+						t->valuestring, base->valuestring, na, na > 1 ? "s" : "", v->valuestring, nb,
+						nb > 1 ? "s" : "");
+					compare_sets(a, (int)na, b, (int)nb, -1, out);
+				}
+				free_cells(b, nb);
+			}
+			free_cells(a, na);
+		}
 }

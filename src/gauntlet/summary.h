@@ -20,6 +20,9 @@ struct cJSON *gauntlet_doc(const struct matrix *m, const struct cell_result *res
  * reasons of what did not pass. */
 void gauntlet_print(const struct cJSON *doc, FILE *out);
 void gauntlet_junit(const struct cJSON *doc, FILE *out);
+/* With several schedulers: per scenario and preset, every scheduler's
+ * finished cells against the first scheduler's, as `ktstr compare`. */
+void gauntlet_ab(const struct cJSON *doc, FILE *out);
 /* 0 all passed or skipped, 1 a failure, 3 an infrastructure error. */
 int gauntlet_exit(const struct cJSON *doc);
 /* One document of n shard documents of the same matrix; NULL with why in
