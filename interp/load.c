@@ -4,7 +4,6 @@
 #include "scenario.h"
 #include "vocab.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -118,33 +117,6 @@ static void load_file(struct loader *L, const char *path, const struct ynode *fr
 	add_defs(L, root);
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The *.yaml of dir, sorted (malloc'd, NULL-terminated; NULL if none). */
-static char **yaml_files(const char *dir)
-{
-	DIR *dp = opendir(dir);
-	char **v = NULL;
-	size_t n = 0;
-	struct dirent *e;
-	while (dp && (e = readdir(dp))) {
-		size_t l = strlen(e->d_name);
-		if (l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) {
-			v = xrealloc(v, (n + 2) * sizeof(*v));
-			v[n++] = xasprintf("%s/%s", dir, e->d_name);
-			v[n] = NULL;
-		}
-	}
-	if (dp)
-		closedir(dp);
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_name);
-	return v;
-}
-
 /* A scheduler the scenario does not define, from the search path: each
  * file is read on its own (its other definitions are not merged, so they
  * cannot clash with the scenario's), and only the named definition is
@@ -154,9 +126,10 @@ static const struct def *search_sched_path(struct loader *L, const char *name, c
 	struct def_list keep = L->s->scheds, keep_p = L->s->payloads;
 	const struct def *found = NULL;
 	for (size_t i = 0; path && path[i] && !found; i++) {
-		char **files = yaml_files(path[i]);
-		for (size_t k = 0; files && files[k]; k++) {
-			if (!found) {
+		size_t nfiles;
+		char **files = dir_files(path[i], ".yaml", NULL, &nfiles);
+		for (size_t k = 0; files && files[k] && !found; k++) {
+			{
 				L->s->scheds = (struct def_list){0};
 				L->s->payloads = (struct def_list){0};
 				struct diag scratch = {0};
@@ -175,9 +148,8 @@ static const struct def *search_sched_path(struct loader *L, const char *name, c
 				free(L->s->payloads.v);
 				diag_free(&scratch);
 			}
-			free(files[k]);
 		}
-		free(files);
+		dir_files_free(files);
 	}
 	L->s->scheds = keep;
 	L->s->payloads = keep_p;

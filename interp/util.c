@@ -2,6 +2,7 @@
  * distance and duration formatting used across interp/, src/ and guest/. */
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -269,6 +270,59 @@ void fmt_duration(char *out, size_t n, uint64_t ns)
 		if (ns % units[i].ns == 0) {
 			snprintf(out, n, "%llu%s", (unsigned long long)(ns / units[i].ns), units[i].u);
 			return;
+		}
+	}
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t l = strlen(s), k = strlen(suffix);
+	return l > k && !strcmp(s + l - k, suffix);
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **dir_files(const char *dir, const char *suffix, const char *but, size_t *n)
+{
+	DIR *d = opendir(dir);
+	char **v = NULL;
+	*n = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (!ends_with(e->d_name, suffix) || (but && ends_with(e->d_name, but)))
+			continue;
+		v = xrealloc(v, (*n + 2) * sizeof(*v));
+		v[(*n)++] = xasprintf("%s/%s", dir, e->d_name);
+		v[*n] = NULL;
+	}
+	if (d)
+		closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_path);
+	return v;
+}
+
+void dir_files_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+void xml_text(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '&': fputs("&amp;", out); break;
+		case '"': fputs("&quot;", out); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+				fputc(*s, out);
 		}
 	}
 }

@@ -46,6 +46,15 @@ char *sb_detach(struct strbuf *sb);
  * than a silently different file. */
 void pathf(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The paths dir/NAME of the entries whose NAME ends in suffix and not in
+ * but (NULL: no exclusion), sorted; malloc'd, NULL-terminated (NULL when
+ * the directory cannot be read or holds none); *n their count. */
+char **dir_files(const char *dir, const char *suffix, const char *but, size_t *n);
+void dir_files_free(char **v);
+
+/* s escaped for XML text and attributes (control characters dropped). */
+void xml_text(FILE *out, const char *s);
+
 /* Read a whole file; returns NULL and sets errno on failure. */
 char *read_file(const char *path, size_t *len, size_t max);
 /* Why read_file failed, from its errno: a FIFO, device or directory is

@@ -251,3 +251,15 @@ double mono_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
+
+bool exe_path(char *out, size_t n, bool dir)
+{
+	ssize_t l = readlink("/proc/self/exe", out, n - 1);
+	if (l <= 0)
+		return false;
+	out[l] = 0;
+	char *slash = strrchr(out, '/');
+	if (dir && slash)
+		*slash = 0;
+	return !dir || slash;
+}

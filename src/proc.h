@@ -13,6 +13,8 @@
  * inherit).  Returns the exit status, 128+signal, or -1. */
 int run_logged(const char *const *argv, const char *cwd, int log_fd);
 int rm_rf(const char *path);
+/* This executable's path (and, with dir, its directory) into out. */
+bool exe_path(char *out, size_t n, bool dir);
 /* CLOCK_MONOTONIC in milliseconds. */
 double mono_ms(void);
 /* mkdtemp of $TMPDIR (else /tmp)/ktstr-<what>-XXXXXX into out; false on

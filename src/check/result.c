@@ -544,21 +544,6 @@ void result_print(const cJSON *r, FILE *out, bool color)
 		fprintf(out, "  FINDING %s: %s\n", jstr(f, "name"), jstr(f, "line"));
 }
 
-static void xml_text(FILE *out, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '&': fputs("&amp;", out); break;
-		case '"': fputs("&quot;", out); break;
-		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-				fputc(*s, out);
-		}
-	}
-}
-
 void result_junit(cJSON *const *results, size_t n, FILE *out)
 {
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n", out);

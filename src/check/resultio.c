@@ -4,7 +4,6 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
-#include <dirent.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -139,11 +138,6 @@ static cJSON *load_one(const char *path)
 	return j;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int results_load(const char *path, cJSON ***out, int *broken)
 {
 	struct stat st;
@@ -161,34 +155,19 @@ int results_load(const char *path, cJSON ***out, int *broken)
 		(*out)[0] = j;
 		return 1;
 	}
-	DIR *d = opendir(path);
-	char **names = NULL;
-	int n = 0;
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		/* a traced run's Perfetto file sits beside its result */
-		bool perfetto = l > 14 && !strcmp(e->d_name + l - 14, ".perfetto.json");
-		if (l > 5 && !strcmp(e->d_name + l - 5, ".json") && !perfetto) {
-			names = xrealloc(names, (size_t)(n + 1) * sizeof(*names));
-			names[n++] = xasprintf("%s/%s", path, e->d_name);
-		}
-	}
-	if (d)
-		closedir(d);
-	if (n)
-		qsort(names, (size_t)n, sizeof(*names), cmp_str);
+	/* a traced run's Perfetto file sits beside its result */
+	size_t n;
+	char **names = dir_files(path, ".json", ".perfetto.json", &n);
 	*out = xcalloc((size_t)n + 1, sizeof(**out));
 	int k = 0;
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		cJSON *j = load_one(names[i]);
 		if (j)
 			(*out)[k++] = j;
 		else
 			(*broken)++;
-		free(names[i]);
 	}
-	free(names);
+	dir_files_free(names);
 	return k;
 }
 

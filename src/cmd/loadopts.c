@@ -4,6 +4,7 @@
  * path, a scheduler of the default kernel cache entry, a name on PATH). */
 #include "builtin.h"
 #include "kernel.h"
+#include "proc.h"
 #include "scenario.h"
 #include "util.h"
 
@@ -25,16 +26,10 @@ static const char *project_schedulers(void)
 {
 	static char dir[PATH_MAX];
 	char self[PATH_MAX];
-	ssize_t l = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (l > 0) {
-		self[l] = 0;
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = 0;
-			pathf(dir, sizeof(dir), "%s/schedulers", self);
-			if (is_dir(dir))
-				return dir;
-		}
+	if (exe_path(self, sizeof(self), true)) {
+		pathf(dir, sizeof(dir), "%s/schedulers", self);
+		if (is_dir(dir))
+			return dir;
 	}
 	return KTSTR_DATADIR "/schedulers";
 }

@@ -3,6 +3,7 @@
  * and a merge of shards prints from the merged one, so both read alike. */
 #include "summary.h"
 #include "comparison.h"
+#include "result.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -155,21 +156,6 @@ void gauntlet_print(const cJSON *doc, FILE *out)
 
 /* ---- JUnit, exit status ------------------------------------------------------- */
 
-static void xml(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '&': fputs("&amp;", out); break;
-		case '"': fputs("&quot;", out); break;
-		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-				fputc(*s, out);
-		}
-	}
-}
-
 void gauntlet_junit(const cJSON *doc, FILE *out)
 {
 	const cJSON *cells = cJSON_GetObjectItemCaseSensitive(doc, "cells"), *c;
@@ -185,9 +171,9 @@ void gauntlet_junit(const cJSON *doc, FILE *out)
 		n, fail, err, skip);
 	cJSON_ArrayForEach(c, cells) {
 		fputs("  <testcase classname=\"", out);
-		xml(out, str(c, "scenario"));
+		xml_text(out, str(c, "scenario"));
 		fputs("\" name=\"", out);
-		xml(out, str(c, "id"));
+		xml_text(out, str(c, "id"));
 		fprintf(out, "\" time=\"%.1f\">", num(c, "wall_s") > 0 ? num(c, "wall_s") : 0);
 		const char *v = str(c, "verdict"), *tag = !strcmp(v, "fail") ? "failure" : !strcmp(v, "error") ? "error"
 						 : !strcmp(v, "skip") ? "skipped" : NULL;
@@ -195,7 +181,7 @@ void gauntlet_junit(const cJSON *doc, FILE *out)
 			fputs("<skipped message=\"not run: budget spent or interrupted\"/>", out);
 		} else if (tag) {
 			fprintf(out, "<%s message=\"", tag);
-			xml(out, str(c, "reason"));
+			xml_text(out, str(c, "reason"));
 			fputs("\"/>", out);
 		}
 		fputs("</testcase>\n", out);

@@ -22,16 +22,10 @@ bool guest_binary(char *out, size_t n)
 		return true;
 	}
 	char self[PATH_MAX];
-	ssize_t l = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (l > 0) {
-		self[l] = 0;
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = 0;
-			snprintf(out, n, "%s/ktstr-guest", self);
-			if (access(out, X_OK) == 0)
-				return true;
-		}
+	if (exe_path(self, sizeof(self), true)) {
+		snprintf(out, n, "%s/ktstr-guest", self);
+		if (access(out, X_OK) == 0)
+			return true;
 	}
 	snprintf(out, n, "%s/ktstr-guest", KTSTR_LIBEXECDIR);
 	return access(out, X_OK) == 0;

@@ -7,7 +7,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -381,6 +384,58 @@ static int assemble(const char *obj, const char *tmp, const char *final, const c
 	return 0;
 }
 
+/* A source other than the default gets its own cache entry, named by
+ * what it holds: a git tree by its HEAD and uncommitted changes, any
+ * other tree by its newest file, a tarball by its size and time.  The
+ * default keeps the bare release-fragment key that `ktstr run` picks by
+ * default, so a developer's branch never replaces it silently. */
+static uint64_t tree_newest;
+static int newest_file(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)path, (void)ftw;
+	if (flag == FTW_F && (uint64_t)st->st_mtime > tree_newest)
+		tree_newest = (uint64_t)st->st_mtime;
+	return 0;
+}
+
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t source_identity(const char *spec)
+{
+	char real[PATH_MAX], git[PATH_MAX + 8];
+	uint64_t h = fnv_str(1469598103934665603ull, realpath(spec, real) ? real : spec);
+	struct stat st;
+	pathf(git, sizeof(git), "%s/.git", spec);
+	if (!stat(git, &st)) {
+		char cmd[PATH_MAX + 96], line[512];
+		snprintf(cmd, sizeof(cmd), "git -C '%s' rev-parse HEAD && git -C '%s' status --porcelain", spec, spec);
+		FILE *p = popen(cmd, "r");
+		while (p && fgets(line, sizeof(line), p))
+			h = fnv_str(h, line);
+		if (p)
+			pclose(p);
+		return h;
+	}
+	if (dir_exists(spec)) {
+		tree_newest = 0;
+		nftw(spec, newest_file, 64, FTW_PHYS);
+		char t[32];
+		snprintf(t, sizeof(t), "%llu", (unsigned long long)tree_newest);
+		return fnv_str(h, t);
+	}
+	if (!stat(spec, &st)) {
+		char t[64];
+		snprintf(t, sizeof(t), "%lld/%lld", (long long)st.st_size, (long long)st.st_mtime);
+		h = fnv_str(h, t);
+	}
+	return h;
+}
+
 int kernel_build(const struct kernel_build_opts *o)
 {
 	const char *spec = o->source ? o->source : KTSTR_DEFAULT_KERNEL_SOURCE;
@@ -401,7 +456,11 @@ int kernel_build(const struct kernel_build_opts *o)
 		fprintf(stderr, "ktstr: %s has no kernel Makefile with VERSION/PATCHLEVEL\n", src);
 		goto out;
 	}
-	snprintf(key, sizeof(key), "%s-%s", release, fragment_hash());
+	if (!strcmp(spec, KTSTR_DEFAULT_KERNEL_SOURCE))
+		snprintf(key, sizeof(key), "%s-%s", release, fragment_hash());
+	else
+		snprintf(key, sizeof(key), "%s-%s-src%08llx", release, fragment_hash(),
+			 (unsigned long long)(source_identity(spec) & 0xffffffffull));
 	pathf(final, sizeof(final), "%s/kernels/%s", cache_dir(), key);
 	if (!o->force && file_exists(strcat(strcpy(tmp, final), "/bzImage"))) {
 		printf("%s\n", final);
@@ -465,4 +524,11 @@ int kernel_list(void)
 	}
 	closedir(d);
 	return KT_EXIT_PASS;
+}
+
+bool kernel_is_source(const char *spec)
+{
+	char sched[PATH_MAX];
+	pathf(sched, sizeof(sched), "%s/kernel/sched", spec);
+	return dir_exists(sched) || (file_exists(spec) && strstr(spec, ".tar"));
 }

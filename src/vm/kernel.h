@@ -31,6 +31,9 @@ const char *fragment_hash(void);
 /* Resolve the kernel for a run.  spec: --kernel value or NULL.  On
  * failure, err says why and what command to run. */
 bool kernel_resolve(const char *spec, struct kernel *k, char *err, size_t errlen);
+/* Whether spec names a kernel source (a tree with kernel/sched, or a
+ * .tar.* of one) rather than a built kernel. */
+bool kernel_is_source(const char *spec);
 /* Path of scheduler `name` in the entry, or NULL. */
 bool kernel_scheduler(const struct kernel *k, const char *name, char *out, size_t n);
 
