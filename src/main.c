@@ -22,7 +22,7 @@ const struct builtin builtins[] = {
 	 "build, list and locate cached guest kernels"},
 	{"shell", cmd_shell, "shell [--monitor] [--topology 1n2l2c1t|N,L,C,T] [-i FILE]... [--exec CMD] [--kernel K] [--accel auto|kvm|tcg] [--memory MIB] [--numa-distance D] [--memory-only-nodes K] [--timeout DUR] [-v]",
 	 "boot the guest kernel and open a shell (or run one command)"},
-	{"gauntlet", cmd_gauntlet, "gauntlet [SCENARIO...] [--topologies P,...] [--schedulers S[:flag+flag],...] [--profiles all] [--kernels K,...] [--repeat N] [-j N] [--budget DUR] [--level smoke|full] [--out DIR] [--shard I/N] | gauntlet merge DIR... [--out DIR] | gauntlet --list-presets",
+	{"gauntlet", cmd_gauntlet, "gauntlet [SCENARIO...] [--topologies P,...] [--schedulers S[:flag+flag],...] [--profiles all] [--kernels K,...] [--repeat N] [-j N] [--budget DUR] [--level smoke|full] [--out DIR] [--shard I/N] [--dry-run] | gauntlet merge DIR... [--out DIR] | gauntlet --list-presets",
 	 "run the matrix of scenarios x topologies x schedulers x kernels in parallel VMs"},
 	{"report", cmd_report, "report FILE|DIR... | report --html [-o OUT.html] RESULT.json...", "re-render saved results"},
 	{"check", cmd_check, "check RESULT --claims SCENARIO.yaml [--json]",

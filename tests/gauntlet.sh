@@ -20,6 +20,18 @@ rc=$?
 	grep -q "no flag 'nosuch'" "$tmp/bad.err" && [[ ! -d $KTSTR_RUNS ]] &&
 	ok "unknown preset, scheduler and flag: exit 2, all listed, nothing run" || { bad "bad axes (exit $rc)"; cat "$tmp/bad.err"; }
 
+# --- profiles and shards, without booting: --dry-run ------------------------------------------
+"$KTSTR" gauntlet --dry-run --profiles all --schedulers eevdf,simple,qmap:slice_1ms --topologies tiny,llc2 \
+	scenarios/steady.yaml >"$tmp/dry.out" 2>&1
+rc=$?
+[[ $rc == 0 ]] && grep -q "^ *1 steady.tiny.simple.r0 " "$tmp/dry.out" && grep -q " steady.tiny.simple-fifo.r0 " "$tmp/dry.out" &&
+	grep -q " steady.llc2.qmap-slice_1ms.r0 " "$tmp/dry.out" && grep -q "^8 cells" "$tmp/dry.out" &&
+	ok "--profiles all: simple runs with and without its fifo flag; an explicit qmap:slice_1ms stays one variant" ||
+	{ bad "dry run (exit $rc)"; cat "$tmp/dry.out"; }
+"$KTSTR" gauntlet --dry-run --shard 1/3 --topologies tiny,llc2 --schedulers eevdf,simple scenarios/steady.yaml >"$tmp/dry1.out"
+[[ $(grep -c "steady\." "$tmp/dry1.out") == 1 ]] && grep -q "^ *1 steady.tiny.simple.r0" "$tmp/dry1.out" &&
+	ok "--shard 1/3 of 4 cells: cell 1 only" || { bad "dry shard"; cat "$tmp/dry1.out"; }
+
 # --- the whole small matrix with -j 2 ------------------------------------------------------
 start=$(date +%s)
 "$KTSTR" gauntlet $AXES -j 2 --out "$tmp/full" $SCEN >"$tmp/full.out" 2>&1

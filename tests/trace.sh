@@ -69,6 +69,15 @@ else
 	bad "report --html (exit $rc)"; cat "$tmp/html.out"
 fi
 
+# --- compare --html: A and B side by side ------------------------------------------------
+"$KTSTR" run --json tests/scenarios/rt_starves_normal.yaml >/dev/null 2>&1
+U=$(stem rt_starves_normal)
+"$KTSTR" compare "$S.json" "$U.json" --html "$tmp/ab.html" >"$tmp/ab.out" 2>&1
+rc=$?
+rows=$(tests/html_browser.sh "$tmp/ab.html" "$tmp/abshot" 2>/dev/null)
+[[ $rc == 0 && $rows == 2 ]] && grep -q 'class="note no-trace"' "$tmp/ab.html" && grep -q 'class="compare' "$tmp/ab.html" && ok "compare --html: the traced run's CPU rows beside the untraced one's note, no console errors" ||
+	{ bad "compare --html (exit $rc, rows '$rows')"; head -5 "$tmp/ab.out"; }
+
 # --- a broken trace.dat: exit 2 naming it, no page left behind ---------------------
 mkdir -p "$tmp/broken"
 b=$tmp/broken/$(basename "$S")

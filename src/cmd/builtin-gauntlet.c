@@ -41,6 +41,7 @@ struct gopts {
 	const char *out;
 	unsigned shard, shards;
 	bool shard_given;
+	bool dry_run;		/* print the cells, run nothing */
 };
 
 static int cmp_strp(const void *a, const void *b)
@@ -332,6 +333,15 @@ static int run_matrix(struct gopts *g, struct matrix *m, unsigned *mib)
 	return runner_stop ? 128 + runner_stop : rc;
 }
 
+/* --dry-run: the cells this invocation (this shard) would run, in order. */
+static int print_cells(const struct matrix *m, const unsigned *mib)
+{
+	for (size_t i = 0; i < m->ncells; i++)
+		printf("%4zu %s (%u MiB)\n", m->cells[i].index, m->cells[i].id, mib[i]);
+	printf("%zu cells\n", m->ncells);
+	return KT_EXIT_PASS;
+}
+
 /* ---- merge --------------------------------------------------------------------------- */
 
 static int merge(int argc, char **argv)
@@ -400,7 +410,7 @@ int cmd_gauntlet(int argc, char **argv)
 		{"repeat", required_argument, NULL, 'r'}, {"jobs", required_argument, NULL, 'j'},
 		{"budget", required_argument, NULL, 'b'}, {"level", required_argument, NULL, 'l'},
 		{"out", required_argument, NULL, 'o'}, {"shard", required_argument, NULL, 'S'},
-		{"list-presets", no_argument, NULL, 'L'}, {0},
+		{"list-presets", no_argument, NULL, 'L'}, {"dry-run", no_argument, NULL, 'n'}, {0},
 	};
 	struct gopts g = {.repeat = 1, .shards = 1};
 	char own[] = "own", eevdf[] = "eevdf", none[] = "";
@@ -413,6 +423,7 @@ int cmd_gauntlet(int argc, char **argv)
 		case 'k': g.kernels = optarg; break;
 		case 'o': g.out = optarg; break;
 		case 'L': list_presets(); return KT_EXIT_PASS;
+		case 'n': g.dry_run = true; break;
 		case 'p':
 			if (strcmp(optarg, "all") && strcmp(optarg, "none"))
 				return usage_error("gauntlet", "--profiles %s; expected all or none", optarg);
@@ -482,7 +493,7 @@ int cmd_gauntlet(int argc, char **argv)
 					keep[k++] = mib[i];
 			matrix_shard(&m, g.shard, g.shards);
 		}
-		rc = run_matrix(&g, &m, keep);
+		rc = g.dry_run ? print_cells(&m, keep) : run_matrix(&g, &m, keep);
 		if (keep != mib)
 			free(keep);
 	}
