@@ -24,6 +24,8 @@ const struct builtin builtins[] = {
 	 "boot the guest kernel and open a shell (or run one command)"},
 	{"gauntlet", cmd_gauntlet, "gauntlet [SCENARIO...] [--topologies P,...] [--schedulers S[:flag+flag],...] [--profiles all] [--kernels K,...] [--repeat N] [-j N] [--budget DUR] [--level smoke|full] [--out DIR] [--shard I/N] [--dry-run] | gauntlet merge DIR... [--out DIR] | gauntlet --list-presets",
 	 "run the matrix of scenarios x topologies x schedulers x kernels in parallel VMs"},
+	{"reduce", cmd_reduce, "reduce FILE.yaml [--scheduler S] [--flags a,b] [--keep REGEX] [--repeat K/N] [-j N] [--budget DUR] [-o OUT.yaml]",
+	 "shrink a failing scenario to a small one that fails the same way"},
 	{"report", cmd_report, "report FILE|DIR... | report --html [-o OUT.html] RESULT.json...", "re-render saved results"},
 	{"check", cmd_check, "check RESULT --claims SCENARIO.yaml [--json]",
 	 "re-evaluate (edited) claims against a saved result without booting"},

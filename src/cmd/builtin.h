@@ -29,6 +29,7 @@ int cmd_check(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
 int cmd_gauntlet(int argc, char **argv);
+int cmd_reduce(int argc, char **argv);
 
 struct topology;
 /* "1n2l2c1t" or "N,L,C,T" (CLI topology arguments). */
