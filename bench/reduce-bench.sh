@@ -1,7 +1,8 @@
 #!/bin/bash
 # reduce-bench.sh [KTSTR] — benchmark, not a test (TCG here).  Two failing
 # scenarios reduced with -j 1 and -j 2: a deterministic failure under
-# EEVDF (tests/scenarios/reduce_big.yaml: an RT victim among noise) and a
+# EEVDF (tests/scenarios/reduce_big.yaml: a frozen step's claim among
+# noise) and a
 # scheduler fault flag (scenarios/mixed_workloads.yaml under scx_qmap
 # with error_after).  For each: size before and after, candidate runs,
 # wall time.
@@ -15,7 +16,8 @@ case_run() { # name j args...
 	shift 2
 	local s e
 	s=$(date +%s)
-	"$KTSTR" reduce -j "$j" -o "$tmp/$name.$j.yaml" "$@" >"$tmp/$name.$j.out" 2>&1
+	# both failures are deterministic: 1 of 1 runs per candidate
+	"$KTSTR" reduce -j "$j" --repeat 1/1 -o "$tmp/$name.$j.yaml" "$@" >"$tmp/$name.$j.out" 2>&1
 	e=$(date +%s)
 	echo "== $name, -j $j: $((e - s)) s"
 	grep -E '^reduce: (signature|wrote|no smaller)' "$tmp/$name.$j.out" | sed 's/^/  /'

@@ -81,6 +81,23 @@ static void emit_report(const char *json, void *ctx)
 
 /* Stop and collect the groups in cgroup (and below it), or of a step
  * (step >= 0, cgroup NULL), or all (step -1). */
+/* Workers report on the way out, so a cgroup the scenario left frozen
+ * (and every frozen ancestor) is thawed before they are stopped: being
+ * frozen at the end is the scenario's business, a worker that cannot
+ * report is not.  Found by `ktstr reduce`. */
+static void thaw_for_stop(struct exec *x, const char *cgroup)
+{
+	char path[256];
+	for (const char *p = cgroup; *cgroup; p++) {
+		if (*p && *p != '/')
+			continue;
+		snprintf(path, sizeof(path), "%.*s", (int)(p - cgroup), cgroup);
+		cg_write(&x->cg, path, "cgroup.freeze", "0");
+		if (!*p)
+			break;
+	}
+}
+
 void exec_stop_groups(struct exec *x, const char *cgroup, int step)
 {
 	for (size_t i = x->ngroups; i-- > 0;) {
@@ -88,6 +105,7 @@ void exec_stop_groups(struct exec *x, const char *cgroup, int step)
 		bool match = cgroup ? in_cgroup(g->cgroup, cgroup) : (step < 0 || g->step == step);
 		if (!match)
 			continue;
+		thaw_for_stop(x, g->cgroup);
 		spawn_stop(g->g, emit_report, x);
 		x->groups[i] = x->groups[--x->ngroups];
 	}

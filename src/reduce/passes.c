@@ -127,6 +127,7 @@ static void pass_steps(const cJSON *doc, struct out *o)
 	}
 }
 
+/* Cgroups defined in a block, and those an add_cgroup op makes. */
 static void cgroup_names(const cJSON *doc, char names[][128], size_t *n, size_t max)
 {
 	cJSON *b[70];
@@ -137,6 +138,15 @@ static void cgroup_names(const cJSON *doc, char names[][128], size_t *n, size_t 
 		cJSON_ArrayForEach(c, get(b[i], "cgroups")) {
 			const char *nm = ydom_text(get(c, "name"));
 			if (nm && *n < max)
+				snprintf(names[(*n)++], 128, "%s", nm);
+		}
+		cJSON_ArrayForEach(c, get(b[i], "ops")) {
+			const cJSON *add = get(c, "add_cgroup");
+			const char *nm = ydom_text(add) ? ydom_text(add) : ydom_text(get(add, "name"));
+			bool seen = false;
+			for (size_t k = 0; nm && k < *n; k++)
+				seen |= !strcmp(names[k], nm);
+			if (nm && !seen && *n < max)
 				snprintf(names[(*n)++], 128, "%s", nm);
 		}
 	}
@@ -221,14 +231,23 @@ static void pass_works(const cJSON *doc, struct out *o)
 	}
 }
 
-static void claims_of(cJSON *claims, const char *keep, const char *where, const cJSON *doc, struct out *o,
-		      cJSON *(*locate)(cJSON *d, const char *where))
+/* The failing claim is never dropped: its name, on its cgroup (or at
+ * scenario level when keep_cgroup is NULL). */
+static bool kept(const char *claim, const char *cgroup, const char *keep, const char *keep_cgroup)
+{
+	if (!keep || strcmp(claim, keep))
+		return false;
+	return keep_cgroup ? cgroup && !strcmp(cgroup, keep_cgroup) : !cgroup;
+}
+
+static void claims_of(cJSON *claims, const char *keep, const char *keep_cgroup, const char *where, const cJSON *doc,
+		      struct out *o, cJSON *(*locate)(cJSON *d, const char *where))
 {
 	const cJSON *c;
 	int k = 0;
 	cJSON_ArrayForEach(c, get(claims, "metrics")) {
 		const char *metric = ydom_text(get(c, "metric"));
-		if (keep && metric && !strcmp(metric, keep)) {
+		if (metric && kept(metric, ydom_text(get(c, "cgroup")), keep, keep_cgroup)) {
 			k++;
 			continue;
 		}
@@ -237,13 +256,13 @@ static void claims_of(cJSON *claims, const char *keep, const char *where, const 
 		push(o, d, "drop metric claim %d (%s) of %s", k, metric ? metric : "?", where);
 	}
 	cJSON_ArrayForEach(c, claims) {
-		if (!strcmp(c->string, "metrics") || (keep && !strcmp(c->string, keep)))
+		if (!strcmp(c->string, "metrics") || kept(c->string, NULL, keep, keep_cgroup))
 			continue;
 		if (!strcmp(c->string, "cgroups")) {
 			const cJSON *cg, *key;
 			cJSON_ArrayForEach(cg, c)
 				cJSON_ArrayForEach(key, cg) {
-					if (keep && !strcmp(key->string, keep))
+					if (kept(key->string, cg->string, keep, keep_cgroup))
 						continue;
 					cJSON *d = cJSON_Duplicate(doc, 1);
 					cJSON *dcg = get(get(locate(d, where), "cgroups"), cg->string);
@@ -266,9 +285,9 @@ static cJSON *scenario_claims(cJSON *d, const char *where)
 	return get(d, "claims");
 }
 
-static void pass_claims(const cJSON *doc, const char *keep, struct out *o)
+static void pass_claims(const cJSON *doc, const char *keep, const char *keep_cgroup, struct out *o)
 {
-	claims_of(get(doc, "claims"), keep, "the scenario", doc, o, scenario_claims);
+	claims_of(get(doc, "claims"), keep, keep_cgroup, "the scenario", doc, o, scenario_claims);
 }
 
 /* ---- sizes ----------------------------------------------------------------------------- */
@@ -412,7 +431,7 @@ static void prune(cJSON *n)
 	}
 }
 
-size_t reduce_candidates(const cJSON *doc, const char *keep_claim, struct candidate **out)
+size_t reduce_candidates(const cJSON *doc, const char *keep_claim, const char *keep_cgroup, struct candidate **out)
 {
 	struct out o = {0};
 	pass_steps(doc, &o);
@@ -420,7 +439,7 @@ size_t reduce_candidates(const cJSON *doc, const char *keep_claim, struct candid
 	pass_payloads(doc, &o);
 	pass_list_items(doc, &o, "ops", "op");
 	pass_works(doc, &o);
-	pass_claims(doc, keep_claim, &o);
+	pass_claims(doc, keep_claim, keep_cgroup, &o);
 	pass_workers(doc, &o);
 	halve_duration(doc, &o);
 	shrink_topology(doc, &o);

@@ -16,9 +16,11 @@ struct candidate {
 	char what[200];		/* the reduction, in words */
 };
 
-/* Every candidate one step smaller than doc, coarse first.  keep_claim
- * (a check name, or NULL) is never dropped: it is the failure. */
-size_t reduce_candidates(const struct cJSON *doc, const char *keep_claim, struct candidate **out);
+/* Every candidate one step smaller than doc, coarse first.  The claim
+ * keep_claim (a check or metric name, or NULL) on keep_cgroup (NULL: at
+ * scenario level) is never dropped: it is the failure. */
+size_t reduce_candidates(const struct cJSON *doc, const char *keep_claim, const char *keep_cgroup,
+			 struct candidate **out);
 void candidates_free(struct candidate *c, size_t n);
 /* A rough size: cgroups + workers + steps + ops + CPUs + seconds. */
 struct scenario_size {

@@ -77,7 +77,8 @@ static size_t next_batch(struct candidate *c, size_t n, size_t *i, const struct 
 	return k;
 }
 
-cJSON *reduce_run(const cJSON *doc, const char *keep_claim, const struct reduce_io *io, struct reduce_stats *st)
+cJSON *reduce_run(const cJSON *doc, const char *keep_claim, const char *keep_cgroup, const struct reduce_io *io,
+		  struct reduce_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	cJSON *best = cJSON_Duplicate(doc, 1);
@@ -92,7 +93,7 @@ cJSON *reduce_run(const cJSON *doc, const char *keep_claim, const struct reduce_
 		size_t i = 0;
 		for (;;) {
 			struct candidate *c;
-			size_t n = reduce_candidates(best, keep_claim, &c);
+			size_t n = reduce_candidates(best, keep_claim, keep_cgroup, &c);
 			int known;
 			size_t k = next_batch(c, n, &i, io, &m, st, texts, idx, &known);
 			int hit = known;

@@ -31,8 +31,8 @@ struct reduce_stats {
 };
 
 /* The smallest tree reached from doc (a new tree; doc is not changed).
- * keep_claim: a claim name that is never dropped (the failure's). */
-struct cJSON *reduce_run(const struct cJSON *doc, const char *keep_claim, const struct reduce_io *io,
-			 struct reduce_stats *st);
+ * keep_claim on keep_cgroup: the failing claim, never dropped. */
+struct cJSON *reduce_run(const struct cJSON *doc, const char *keep_claim, const char *keep_cgroup,
+			 const struct reduce_io *io, struct reduce_stats *st);
 
 #endif
