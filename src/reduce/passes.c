@@ -183,6 +183,9 @@ static void pass_list_items(const cJSON *doc, struct out *o, const char *list, c
 	for (size_t i = 0; i < nb; i++) {
 		int n = cJSON_GetArraySize(get(b[i], list));
 		for (int k = 0; k < n; k++) {
+			/* an add_cgroup goes with its cgroup (pass_cgroups), not alone */
+			if (get(cJSON_GetArrayItem(get(b[i], list), k), "add_cgroup"))
+				continue;
 			cJSON *d = cJSON_Duplicate(doc, 1);
 			cJSON *db[70];
 			blocks(d, db, 70);
