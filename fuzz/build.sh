@@ -45,5 +45,5 @@ for t in $targets; do
 	"$CC" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-std=gnu11 -D_GNU_SOURCE -DPACKAGE_VERSION=\"fuzz\" -I"$top/interp" -I"$top/src" -I"$top/src/check" -I"$top/src/vm" \
 		-I"$top/guest" $EXTRA_CFLAGS \
-		-o "$here/bin/$t" "$src" "$top"/interp/*.c $extra $deps $extra_libs -lm
+		-o "$here/bin/$t" "$src" "$top"/interp/*.c $extra $deps $extra_libs -lz -lm
 done

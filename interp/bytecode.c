@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <limits.h>
+#include <zlib.h>
 
 static const char *const opc_names[] = {
 #define OPC(e, m, req, d) m,
@@ -63,21 +65,15 @@ int kb_opcode_by_name(const char *name)
 	return -1;
 }
 
+/* zlib's crc32() is this CRC-32 (IEEE 802.3, reflected) and is linked
+ * into both binaries anyway; this keeps the name the formats document. */
 uint32_t crc32_le(uint32_t crc, const uint8_t *buf, size_t len)
 {
-	static uint32_t table[256];
-	if (!table[1]) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-			table[i] = c;
-		}
+	while (len > UINT_MAX) {
+		crc = (uint32_t)crc32(crc, buf, UINT_MAX);
+		buf += UINT_MAX, len -= UINT_MAX;
 	}
-	crc = ~crc;
-	for (size_t i = 0; i < len; i++)
-		crc = table[(crc ^ buf[i]) & 0xff] ^ (crc >> 8);
-	return ~crc;
+	return (uint32_t)crc32(crc, buf, (uInt)len);
 }
 
 void kb_init(struct kb_program *p)

@@ -2,6 +2,7 @@
  * shorthand for `ktstr run FILE.yaml`; `ktstr --validate` for
  * `ktstr validate`. */
 #include "builtin.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -132,5 +133,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return usage_error(NULL, "no command or scenario given");
-	return flushed(dispatch(argc, argv));
+	int rc = flushed(dispatch(argc, argv));
+	die_by_signal();	/* after Ctrl-C: clean up, then die by the signal */
+	return rc;
 }

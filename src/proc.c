@@ -8,13 +8,14 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-volatile int interrupted;
+volatile sig_atomic_t interrupted;
 
 int run_logged(const char *const *argv, const char *cwd, int log_fd)
 {
@@ -110,17 +111,55 @@ void print_file_tail(const char *path, int lines, FILE *out)
 
 /* ---- cleanup registry ------------------------------------------------------ */
 
+/* The signal handler does only what is async-signal-safe, on paths
+ * prepared when the entries were registered (git's tempfile.c and
+ * sigchain.c are the model): it records the signal, kills our children
+ * (their process groups) and asks the kernel to kill every task of our
+ * cgroup trees (cgroup.kill).  Everything else — reaping, removing
+ * cgroups and temp directories — happens in normal context: the code
+ * that was waiting sees its children die and unwinds, and main() runs
+ * cleanup_run() and then dies by the same signal.  A second signal kills
+ * at once. */
 #define MAX_CLEAN 64
-static char *dirs[MAX_CLEAN];
-static pid_t pids[MAX_CLEAN];
+#define SLOT_PATH 512
+
+struct slot {
+	volatile sig_atomic_t used;
+	char path[SLOT_PATH];
+	char kill_file[SLOT_PATH + 16];	/* cgroups: <path>/cgroup.kill */
+};
+
+static struct slot dirs[MAX_CLEAN], cgroups[8];
+static volatile pid_t pids[MAX_CLEAN];
 static bool handlers;
 
 static void on_signal(int sig)
 {
+	if (interrupted) {	/* a second one: no more waiting */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	interrupted = sig;
-	cleanup_run();
-	signal(sig, SIG_DFL);
-	raise(sig);
+	int saved = errno;
+	for (int i = 0; i < MAX_CLEAN; i++) {
+		pid_t p = pids[i];
+		if (p > 0) {
+			kill(-p, SIGKILL);	/* its group, if it leads one */
+			kill(p, SIGKILL);
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cgroups); i++) {
+		if (!cgroups[i].used)
+			continue;
+		int fd = open(cgroups[i].kill_file, O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (write(fd, "1", 1) < 0)
+				(void)0;	/* older kernels: the tasks die with their groups */
+			close(fd);
+		}
+	}
+	errno = saved;
 }
 
 static void install(void)
@@ -136,30 +175,41 @@ static void install(void)
 	atexit(cleanup_run);
 }
 
-void cleanup_add_dir(const char *path)
+static void slot_add(struct slot *v, size_t n, const char *path, const char *what)
 {
 	install();
-	for (int i = 0; i < MAX_CLEAN; i++)
-		if (!dirs[i]) {
-			dirs[i] = xstrdup(path);
+	for (size_t i = 0; i < n; i++)
+		if (!v[i].used) {
+			pathf(v[i].path, sizeof(v[i].path), "%s", path);
+			pathf(v[i].kill_file, sizeof(v[i].kill_file), "%s/cgroup.kill", path);
+			v[i].used = 1;	/* only now may the handler read it */
 			return;
 		}
+	fprintf(stderr, "ktstr: more than %zu %s to clean up at once; %s is left to `ktstr cleanup`\n", n, what, path);
+}
+
+static void slot_remove(struct slot *v, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].used && !strcmp(v[i].path, path))
+			v[i].used = 0;
+}
+
+void cleanup_add_dir(const char *path)
+{
+	slot_add(dirs, ARRAY_SIZE(dirs), path, "temp directories");
 }
 
 void cleanup_remove_dir(const char *path)
 {
-	for (int i = 0; i < MAX_CLEAN; i++)
-		if (dirs[i] && !strcmp(dirs[i], path)) {
-			free(dirs[i]);
-			dirs[i] = NULL;
-		}
+	slot_remove(dirs, ARRAY_SIZE(dirs), path);
 }
 
 void cleanup_add_pid(pid_t pid)
 {
 	install();
 	for (int i = 0; i < MAX_CLEAN; i++)
-		if (!pids[i]) {
+		if (pids[i] <= 0) {
 			pids[i] = pid;
 			return;
 		}
@@ -171,8 +221,6 @@ void cleanup_remove_pid(pid_t pid)
 		if (pids[i] == pid)
 			pids[i] = 0;
 }
-
-static char *cgroups[8];
 
 void cgroup_tree_destroy(const char *path)
 {
@@ -201,48 +249,46 @@ void cgroup_tree_destroy(const char *path)
 
 void cleanup_add_cgroup(const char *path)
 {
-	install();
-	for (size_t i = 0; i < ARRAY_SIZE(cgroups); i++)
-		if (!cgroups[i]) {
-			cgroups[i] = xstrdup(path);
-			return;
-		}
+	slot_add(cgroups, ARRAY_SIZE(cgroups), path, "cgroup trees");
 }
 
 void cleanup_remove_cgroup(const char *path)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(cgroups); i++)
-		if (cgroups[i] && !strcmp(cgroups[i], path)) {
-			free(cgroups[i]);
-			cgroups[i] = NULL;
-		}
+	slot_remove(cgroups, ARRAY_SIZE(cgroups), path);
 }
 
+/* Normal context only (atexit, or main after a signal). */
 void cleanup_run(void)
 {
 	/* Kill children first: QEMU must not keep files in our dirs open. */
 	for (int i = 0; i < MAX_CLEAN; i++) {
-		if (pids[i] > 0) {
-			kill(-pids[i], SIGKILL);	/* its group, if it leads one */
-			kill(pids[i], SIGKILL);
-			waitpid(pids[i], NULL, 0);
+		pid_t p = pids[i];
+		if (p > 0) {
+			kill(-p, SIGKILL);
+			kill(p, SIGKILL);
+			waitpid(p, NULL, 0);
 			pids[i] = 0;
 		}
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(cgroups); i++) {
-		if (cgroups[i]) {
-			cgroup_tree_destroy(cgroups[i]);
-			free(cgroups[i]);
-			cgroups[i] = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(cgroups); i++)
+		if (cgroups[i].used) {
+			cgroup_tree_destroy(cgroups[i].path);
+			cgroups[i].used = 0;
 		}
-	}
-	for (int i = 0; i < MAX_CLEAN; i++) {
-		if (dirs[i]) {
-			rm_rf(dirs[i]);
-			free(dirs[i]);
-			dirs[i] = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+		if (dirs[i].used) {
+			rm_rf(dirs[i].path);
+			dirs[i].used = 0;
 		}
-	}
+}
+
+void die_by_signal(void)
+{
+	if (!interrupted)
+		return;
+	cleanup_run();
+	signal(interrupted, SIG_DFL);
+	raise(interrupted);
 }
 
 double mono_ms(void)

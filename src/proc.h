@@ -5,6 +5,7 @@
 #ifndef KTSTR_PROC_H
 #define KTSTR_PROC_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -36,8 +37,11 @@ void cleanup_add_cgroup(const char *path);
 void cleanup_remove_cgroup(const char *path);
 /* Kill every task in the tree at path and rmdir it, leaves first. */
 void cgroup_tree_destroy(const char *path);
-/* The signal that interrupted us, if any; the handler has cleaned up and
- * re-raises it, so ktstr dies by that signal as a shell expects. */
-extern volatile int interrupted;
+/* The signal that interrupted us, if any.  The handler only kills our
+ * children and cgroup tasks and records it; the interrupted code unwinds
+ * and main() calls die_by_signal(), which cleans up in normal context and
+ * dies by that signal, as a shell expects. */
+extern volatile sig_atomic_t interrupted;
+void die_by_signal(void);
 
 #endif

@@ -264,6 +264,8 @@ int cmd_run(int argc, char **argv)
 		worst = rc > worst ? rc : worst;
 		run_output_free(&out);
 		kb_free(&p);
+		if (interrupted)
+			break;	/* the rest of the files are not started */
 	}
 	if (junit) {
 		FILE *f = fopen(junit, "w");

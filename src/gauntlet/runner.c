@@ -23,7 +23,7 @@
 /* What a VM costs beyond its guest RAM: QEMU itself, the monitor's map. */
 #define VM_OVERHEAD_MIB 192
 
-volatile int runner_stop;
+volatile sig_atomic_t runner_stop;
 static volatile pid_t children[MAX_JOBS];
 
 static void on_stop(int sig)

@@ -4,6 +4,7 @@
 #ifndef KTSTR_RUNNER_H
 #define KTSTR_RUNNER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -38,6 +39,6 @@ size_t runner_run(const struct matrix *m, const struct runner_opts *o, struct ce
 /* Host memory the runner may give VMs: 80% of MemAvailable, MiB. */
 unsigned runner_memory_mib(void);
 /* Set once SIGINT/SIGTERM reached the gauntlet. */
-extern volatile int runner_stop;
+extern volatile sig_atomic_t runner_stop;
 
 #endif
