@@ -23,6 +23,6 @@ case_run() { # name j args...
 	grep -E '^reduce: (signature|wrote|no smaller)' "$tmp/$name.$j.out" | sed 's/^/  /'
 }
 for j in 1 2; do
-	case_run rt_victim "$j" tests/scenarios/reduce_big.yaml
+	case_run frozen_step "$j" tests/scenarios/reduce_big.yaml
 	case_run qmap_error "$j" --scheduler qmap --flags error_after scenarios/mixed_workloads.yaml
 done
