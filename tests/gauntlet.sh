@@ -130,15 +130,8 @@ rc=$?
 [[ $rc == 0 ]] && grep -q "^SKIP smt: needs SMT" "$tmp/smt.out" && ok "requires: {smt: true} on a topology without SMT: a skip" || bad "requires (exit $rc)"
 
 # --- SIGINT: prompt, no QEMU left, summary written -------------------------------------------
-# The gauntlet's VMs: QEMUs whose environment names its output directory
-# (other tests' VMs may run beside them).
-qemus() {
-	local n=0 p
-	for p in $(pgrep qemu-system); do
-		grep -qa "$tmp/int" "/proc/$p/environ" 2>/dev/null && n=$((n + 1))
-	done
-	echo $n
-}
+# The gauntlet's VMs: QEMUs whose environment names its output directory.
+qemus() { qemus_with "$tmp/int"; }
 "$KTSTR" gauntlet --topologies tiny --schedulers eevdf,simple --repeat 3 -j 2 --out "$tmp/int" scenarios/steady.yaml >"$tmp/int.out" 2>&1 &
 g=$!
 for _ in $(seq 60); do

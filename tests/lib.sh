@@ -15,6 +15,15 @@ finish() {
 	echo "$pass passed, $fail failed"
 	((fail == 0))
 }
+# How many QEMU processes have `marker` in their environment: the VMs of
+# one command (other tests' VMs may run beside them).
+qemus_with() {
+	local n=0 p
+	for p in $(pgrep qemu-system); do
+		grep -qa "$1" "/proc/$p/environ" 2>/dev/null && n=$((n + 1))
+	done
+	echo $n
+}
 # VM tests skip (77) without a guest kernel in the cache.
 need_kernel() {
 	if ! "$KTSTR" kernel path >/dev/null 2>&1; then

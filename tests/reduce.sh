@@ -43,13 +43,7 @@ rc=$?
 [[ $rc == 2 ]] && grep -q "does not fail" "$tmp/pass.err" && grep -q "run 1: pass" "$tmp/pass.err" &&
 	ok "a scenario that passes: exit 2, its verdict shown" || { bad "passing scenario (exit $rc)"; cat "$tmp/pass.err"; }
 
-qemus() {
-	local n=0 p
-	for p in $(pgrep qemu-system); do
-		grep -qa "$tmp/ktstr-reduce" "/proc/$p/environ" 2>/dev/null && n=$((n + 1))
-	done
-	echo $n
-}
+qemus() { qemus_with "$tmp/ktstr-reduce"; }
 TMPDIR=$tmp "$KTSTR" reduce -j 2 --repeat 1/1 -o "$tmp/int.yaml" tests/scenarios/reduce_big.yaml >"$tmp/int.out" 2>&1 &
 r=$!
 for _ in $(seq 120); do grep -q "signature" "$tmp/int.out" && break; sleep 0.5; done
