@@ -9,6 +9,7 @@
 #include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -308,4 +309,17 @@ bool exe_path(char *out, size_t n, bool dir)
 	if (dir && slash)
 		*slash = 0;
 	return !dir || slash;
+}
+
+bool find_on_path(const char *name, char *out, size_t n)
+{
+	const char *envpath = getenv("PATH");
+	char *list = xstrdup(envpath ? envpath : "/usr/bin:/bin"), *save = NULL;
+	bool found = false;
+	for (char *d = strtok_r(list, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		pathf(out, n, "%s/%s", d, name);
+		found = access(out, X_OK) == 0;
+	}
+	free(list);
+	return found;
 }

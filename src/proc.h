@@ -14,6 +14,8 @@
  * inherit).  Returns the exit status, 128+signal, or -1. */
 int run_logged(const char *const *argv, const char *cwd, int log_fd);
 int rm_rf(const char *path);
+/* An executable name looked up on $PATH; its path in out. */
+bool find_on_path(const char *name, char *out, size_t n);
 /* This executable's path (and, with dir, its directory) into out. */
 bool exe_path(char *out, size_t n, bool dir);
 /* CLOCK_MONOTONIC in milliseconds. */

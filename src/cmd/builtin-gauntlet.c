@@ -160,17 +160,11 @@ static char **built;	/* entries of kernels built from sources, freed at the end 
 
 static bool build_kernel(struct matrix *m, size_t i)
 {
-	char self[PATH_MAX], cmd[2 * PATH_MAX + 64], entry[PATH_MAX] = "";
-	if (!exe_path(self, sizeof(self), false))
-		*self = 0;
+	char entry[PATH_MAX] = "";
 	fprintf(stderr, "ktstr: gauntlet: kernel %s is a source: building it into the cache (minutes the first time)\n",
 		m->kernels[i]);
-	snprintf(cmd, sizeof(cmd), "'%s' kernel build --source '%s'", self, m->kernels[i]);
-	FILE *p = popen(cmd, "r");
-	while (p && fgets(entry, sizeof(entry), p))
-		entry[strcspn(entry, "\n")] = 0;
-	int st = p ? pclose(p) : -1;
-	if (st || !*entry) {
+	struct kernel_build_opts o = {.source = m->kernels[i], .entry = entry, .entry_size = sizeof(entry)};
+	if (kernel_build(&o) || !*entry) {
 		fprintf(stderr, "ktstr: gauntlet: building kernel %s failed (see above)\n", m->kernels[i]);
 		return false;
 	}

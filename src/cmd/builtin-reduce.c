@@ -184,12 +184,13 @@ static cJSON *load_tree(const char *file)
 	char *slash = strrchr(real, '/');
 	if (slash)
 		*slash = 0;
-	cJSON *inc;
-	cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(doc, "include")) {
+	cJSON *incs = cJSON_GetObjectItemCaseSensitive(doc, "include");
+	for (cJSON *inc = incs ? incs->child : NULL, *next; inc; inc = next) {
+		next = inc->next;
 		const char *p = ydom_text(inc);
-		if (p && *p != '/') {
+		if (p && *p != '/') {	/* a plain scalar is a raw item: replaced, not edited */
 			char *abs = xasprintf("%s/%s", real, p);
-			cJSON_SetValuestring(inc, abs);
+			cJSON_ReplaceItemViaPointer(incs, inc, ydom_scalar(abs));
 			free(abs);
 		}
 	}

@@ -60,15 +60,7 @@ bool scheduler_binary_exists(const char *name)
 	char err[256];
 	if (kernel_resolve(NULL, &k, err, sizeof(err)) && kernel_scheduler(&k, name, path, sizeof(path)))
 		return true;
-	const char *envpath = getenv("PATH");
-	char *dirs = xstrdup(envpath ? envpath : "/usr/bin:/bin"), *save = NULL;
-	bool found = false;
-	for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		pathf(path, sizeof(path), "%s/%s", d, name);
-		found = access(path, X_OK) == 0;
-	}
-	free(dirs);
-	return found;
+	return find_on_path(name, path, sizeof(path));
 }
 
 void cli_load_opts(struct load_opts *lo)

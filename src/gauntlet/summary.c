@@ -89,14 +89,13 @@ cJSON *gauntlet_doc(const struct matrix *m, const struct cell_result *res, unsig
 /* ---- the printed matrix ------------------------------------------------------ */
 
 /* Repeats of one (scenario, topology, scheduler, kernel) folded. */
-static const char *fold(const cJSON *cells, const cJSON *like)
+static const char *fold(const cJSON *cells, const char *scen, const char *topo, const char *sched, const char *kernel)
 {
 	int pass = 0, fail = 0, skip = 0, error = 0, ran = 0;
 	const cJSON *c;
 	cJSON_ArrayForEach(c, cells) {
-		if (strcmp(str(c, "scenario"), str(like, "scenario")) || strcmp(str(c, "topology"), str(like, "topology")) ||
-		    strcmp(str(c, "scheduler"), str(like, "scheduler")) || strcmp(str(c, "kernel"), str(like, "kernel")) ||
-		    strcmp(str(c, "state"), "done"))
+		if (strcmp(str(c, "scenario"), scen) || strcmp(str(c, "topology"), topo) ||
+		    strcmp(str(c, "scheduler"), sched) || strcmp(str(c, "kernel"), kernel) || strcmp(str(c, "state"), "done"))
 			continue;
 		ran++;
 		const char *v = str(c, "verdict");
@@ -131,15 +130,9 @@ void gauntlet_print(const cJSON *doc, FILE *out)
 			snprintf(row, sizeof(row), "%s%s%s", s->valuestring, kernels ? "@" : "", kernels ? k->valuestring : "");
 			fprintf(out, "%-24.24s", row);
 			cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(axes, "topologies"))
-				cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(axes, "schedulers")) {
-					cJSON *like = cJSON_CreateObject();
-					cJSON_AddStringToObject(like, "scenario", s->valuestring);
-					cJSON_AddStringToObject(like, "topology", t->valuestring);
-					cJSON_AddStringToObject(like, "scheduler", v->valuestring);
-					cJSON_AddStringToObject(like, "kernel", k->valuestring);
-					fprintf(out, " %-16s", fold(cells, like));
-					cJSON_Delete(like);
-				}
+				cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(axes, "schedulers"))
+					fprintf(out, " %-16s", fold(cells, s->valuestring, t->valuestring, v->valuestring,
+								   k->valuestring));
 			fputc('\n', out);
 		}
 	size_t n = 0, not_run = 0;

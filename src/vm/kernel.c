@@ -464,6 +464,8 @@ int kernel_build(const struct kernel_build_opts *o)
 	pathf(final, sizeof(final), "%s/kernels/%s", cache_dir(), key);
 	if (!o->force && file_exists(strcat(strcpy(tmp, final), "/bzImage"))) {
 		printf("%s\n", final);
+		if (o->entry)
+			snprintf(o->entry, o->entry_size, "%s", final);
 		fprintf(stderr, "ktstr kernel: %s is already built (use --force to rebuild)\n", key);
 		rc = KT_EXIT_PASS;
 		goto out;
@@ -487,6 +489,8 @@ int kernel_build(const struct kernel_build_opts *o)
 		goto fail;
 	cleanup_remove_dir(tmp);	/* renamed into place */
 	printf("%s\n", final);
+	if (o->entry)
+		snprintf(o->entry, o->entry_size, "%s", final);
 	fprintf(stderr, "ktstr kernel: done: %s\n", key);
 	rc = KT_EXIT_PASS;
 	goto out;

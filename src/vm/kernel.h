@@ -41,6 +41,8 @@ struct kernel_build_opts {
 	const char *source;	/* dir or tarball */
 	int jobs;
 	bool force;
+	char *entry;		/* if set: the built (or found) entry's directory */
+	size_t entry_size;
 };
 int kernel_build(const struct kernel_build_opts *o);
 int kernel_list(void);

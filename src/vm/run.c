@@ -96,19 +96,10 @@ static bool add_payloads(const struct kb_program *p, struct cpio *extra, char *e
 			continue;
 		const char *bin = kb_get_str(p, in, "binary");
 		char path[PATH_MAX] = "";
-		if (bin && strchr(bin, '/')) {
+		if (bin && strchr(bin, '/'))
 			snprintf(path, sizeof(path), "%s", bin);
-		} else if (bin) {
-			const char *envpath = getenv("PATH");
-			char *dirs = xstrdup(envpath ? envpath : "/usr/bin:/bin"), *save = NULL;
-			for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-				pathf(path, sizeof(path), "%s/%s", d, bin);
-				if (access(path, X_OK) == 0)
-					break;
-				path[0] = 0;
-			}
-			free(dirs);
-		}
+		else if (bin && !find_on_path(bin, path, sizeof(path)))
+			path[0] = 0;
 		if (path[0] && !guest_add_include(extra, path, err, n))
 			return false;
 		for (uint32_t k = 0; k < in->nops; k++) {
@@ -119,19 +110,6 @@ static bool add_payloads(const struct kb_program *p, struct cpio *extra, char *e
 		}
 	}
 	return true;
-}
-
-static bool find_on_path(const char *name, char *out, size_t n)
-{
-	const char *envpath = getenv("PATH");
-	char *dirs = xstrdup(envpath ? envpath : "/usr/bin:/bin"), *save = NULL;
-	bool found = false;
-	for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		pathf(out, n, "%s/%s", d, name);
-		found = access(out, X_OK) == 0;
-	}
-	free(dirs);
-	return found;
 }
 
 /* The scheduler binary: a path, a scheduler of the kernel cache entry, or
