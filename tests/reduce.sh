@@ -17,7 +17,7 @@ start=$(date +%s)
 rc=$?
 el=$(($(date +%s) - start))
 if [[ $rc == 0 && -s $tmp/small.yaml ]]; then
-	grep -q "^include: \[/.*/schedulers/kernel.yaml\]" "$tmp/small.yaml" && "$KTSTR" validate "$tmp/small.yaml" &&
+	grep -qE "^(include: \[|  - )/.*/schedulers/kernel.yaml" "$tmp/small.yaml" && "$KTSTR" validate "$tmp/small.yaml" &&
 		ok "the reduced scenario validates on its own, in another directory (its include made absolute)" || bad "reduced scenario invalid"
 	grep -q "name: victim" "$tmp/small.yaml" && grep -q "freeze: victim" "$tmp/small.yaml" &&
 		! grep -v '^#' "$tmp/small.yaml" | grep -qE "noise_|scratch|churn|settle|thaw" &&

@@ -189,9 +189,9 @@ static cJSON *load_tree(const char *file)
 		next = inc->next;
 		const char *p = ydom_text(inc);
 		if (p && *p != '/') {	/* a plain scalar is a raw item: replaced, not edited */
-			char *abs = xasprintf("%s/%s", real, p);
-			cJSON_ReplaceItemViaPointer(incs, inc, ydom_scalar(abs));
-			free(abs);
+			char *joined = xasprintf("%s/%s", real, p), resolved[PATH_MAX];
+			cJSON_ReplaceItemViaPointer(incs, inc, ydom_scalar(realpath(joined, resolved) ? resolved : joined));
+			free(joined);
 		}
 	}
 	if (!cJSON_GetObjectItemCaseSensitive(doc, "name")) {
