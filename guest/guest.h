@@ -13,6 +13,10 @@ extern int data_fd;
 void send_record(unsigned type, const void *payload, size_t len);
 void guest_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *cmdline_get(const char *key);
+/* sysenv.c: /dev/shm, /run, /etc/passwd and friends for real programs;
+ * the scratch disk of ktstr.disk=FORMAT (NULL: none), or why not. */
+void sysenv_setup(void);
+const char *sysenv_disk(const char *format);
 
 /* exec.c: run a script with /bin/sh, relaying stdout/stderr as records;
  * returns its exit status (128+signal when killed). */

@@ -342,6 +342,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setup_mounts();
+	sysenv_setup();
 	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin:/include-files", 1);
 	setenv("HOME", "/tmp", 1);
 	setenv("TERM", "linux", 1);
@@ -352,12 +353,13 @@ int main(int argc, char **argv)
 	snprintf(hello, sizeof(hello), "ktstr-guest %s", KTSTR_VERSION);
 	send_record(REC_HELLO, hello, strlen(hello));
 
-	const char *mode = cmdline_get("ktstr.mode");
+	const char *mode = cmdline_get("ktstr.mode"), *disk_why;
 	int status;
 	if (mode && !strcmp(mode, "exec"))
 		status = run_exec("/ktstr/exec.sh");
 	else if (mode && !strcmp(mode, "run"))
-		status = run_program("/ktstr/program.ktbc");
+		status = (disk_why = sysenv_disk(cmdline_get("ktstr.disk")))
+				 ? (guest_log("%s", disk_why), GS_NO_DISK) : run_program("/ktstr/program.ktbc");
 	else if (mode && !strcmp(mode, "records"))
 		status = send_sample_records();
 	else if (mode && !strcmp(mode, "shell"))

@@ -456,6 +456,7 @@ static int op_definition(struct exec *x, const struct kb_insn *in)
 #define op_CHECK op_definition
 #define op_CLAIM op_definition
 #define op_TRACE op_definition
+#define op_DISK op_definition
 #define op_BACKDROP op_definition
 #define op_STEP op_definition
 #define op_END op_definition

@@ -221,11 +221,82 @@ static const struct ty ty_payload_check = {
 		{0}},
 };
 
+static const struct ty ty_take = {
+	.kind = TY_VARIANT, .id = "metric_take",
+	.doc = "Which of a pattern's matches becomes the metric.",
+	.alts = (const struct ty_alt[]){
+		{"first", NULL, 0, "the first match"}, {"last", NULL, 0, "the last match"},
+		{"min", NULL, 0, "the smallest"}, {"max", NULL, 0, "the largest"},
+		{"mean", NULL, 0, "the mean of all matches"}, {"sum", NULL, 0, "their sum"},
+		{"count", NULL, 0, "how many times it matched"},
+		{0}},
+};
+
+static const struct ty ty_stream = {
+	.kind = TY_VARIANT, .id = "output_stream",
+	.alts = (const struct ty_alt[]){
+		{"stdout", NULL, 0, NULL}, {"stderr", NULL, 0, NULL},
+		{"both", NULL, 0, "stdout, then stderr"}, {0}},
+};
+
+static const struct ty ty_text_pattern = {
+	.kind = TY_STRUCT, .id = "text_pattern", .shorthand = "regex",
+	.doc = "A PCRE2 pattern over the output (multi-line: ^ and $ match at each line); each named group (?<name>...) is a metric, its text read as a number with any unit after it stripped.",
+	.fields = (const struct ty_field[]){
+		{"regex", &ty_str, TF_REQUIRED, NULL, "PCRE2 pattern with at least one named group"},
+		{"take", &ty_take, 0, "last", "which match counts"},
+		{"scale", T_NUM(-1e300, 1e300), 0, "1", "multiply each value (unit conversion)"},
+		{0}},
+};
+
+static const struct ty ty_text_histogram = {
+	.kind = TY_STRUCT, .id = "text_histogram",
+	.doc = "A histogram printed as lines of a value and its counts (cyclictest -h): NAME_p50, NAME_p90, NAME_p99, NAME_p999, NAME_max, NAME_mean and NAME_samples.",
+	.fields = (const struct ty_field[]){
+		{"name", &ty_name, TF_REQUIRED, NULL, "metric name prefix"},
+		{"regex", &ty_str, 0, HIST_LINE_REGEX,
+		 "a bucket line: group value, group count (several numbers in it are summed, one per thread)"},
+		{"overflow", &ty_str, 0, NULL,
+		 "a line giving samples beyond the last bucket: group count (summed); a percentile among them is absent, never a guess"},
+		{"scale", T_NUM(-1e300, 1e300), 0, "1", "multiply each bucket value (unit conversion)"},
+		{0}},
+};
+
+static const struct ty ty_text_output = {
+	.kind = TY_STRUCT, .id = "text_output",
+	.fields = (const struct ty_field[]){
+		{"stream", &ty_stream, 0, "both", "which output is read"},
+		{"patterns", &(const struct ty){.kind = TY_LIST, .elem = &ty_text_pattern}, 0, NULL, "metric patterns"},
+		{"histograms", &(const struct ty){.kind = TY_LIST, .elem = &ty_text_histogram}, 0, NULL, "histograms to summarise"},
+		{0}},
+};
+
 static const struct ty ty_output = {
 	.kind = TY_VARIANT, .id = "output_format",
+	.doc = "How a payload's output becomes metrics. A metric a check names but the output lacks is absent, and the check fails.",
 	.alts = (const struct ty_alt[]){
 		{"exit_code", NULL, 0, "only the exit code counts"},
-		{"json", NULL, 0, "stdout (else stderr) holds JSON; numeric leaves become metrics"},
+		{"json", NULL, 0, "stdout (else stderr) holds JSON; numeric leaves become metrics named by dotted path (jobs.0.read.iops)"},
+		{"yaml", NULL, 0, "stdout (else stderr) holds a YAML document (stress-ng -Y /dev/stdout); numeric leaves become metrics by dotted path"},
+		{"ktap", NULL, 0, "KTAP/TAP test results (kernel selftests): each ok / not ok / # SKIP line is a subtest row; metrics ktap_pass, ktap_fail, ktap_skip, ktap_total; a failing subtest, or none at all, fails the payload"},
+		{"text", &ty_text_output, 0, "metrics from text with PCRE2 patterns and printed histograms"},
+		{0}},
+};
+
+static const struct ty ty_better = {
+	.kind = TY_VARIANT, .id = "metric_direction",
+	.alts = (const struct ty_alt[]){
+		{"lower", NULL, 0, "smaller is better (latency, time)"},
+		{"higher", NULL, 0, "larger is better (throughput)"}, {0}},
+};
+
+static const struct ty ty_key_metric = {
+	.kind = TY_STRUCT, .id = "payload_metric", .shorthand = "name",
+	.doc = "A metric that matters: printed in the report and compared by `ktstr compare`.",
+	.fields = (const struct ty_field[]){
+		{"name", &ty_str, TF_REQUIRED, NULL, "metric name as the output format names it"},
+		{"better", &ty_better, 0, "lower", "which way is better"},
+		{"unit", &ty_str, 0, NULL, "unit, for people"},
 		{0}},
 };
 
@@ -238,11 +309,32 @@ static const struct ty ty_payload_def = {
 		{"args", &ty_str_list, 0, NULL, "default arguments"},
 		{"output", &ty_output, 0, "exit_code", "how results are read"},
 		{"checks", &(const struct ty){.kind = TY_LIST, .elem = &ty_payload_check}, 0, NULL, "checks on its result"},
+		{"metrics", &(const struct ty){.kind = TY_LIST, .elem = &ty_key_metric}, 0, NULL,
+		 "the metrics that matter: in the report and in `ktstr compare` (absent: the report lists a few of all)"},
 		{"uses_parent_pgrp", &ty_bool, 0, "false", "stay in the executor's process group (for job-control programs)"},
 		{"include_files", &ty_str_list, 0, NULL, "extra host files packed into the VM"},
 		{"known_flags", &ty_name_list, 0, NULL, "allowed --long-flags (absent: any)"},
 		{"output_cap", T_INT(1024, 64 << 20), 0, "1048576", "bytes of output kept"},
 		{"override", &ty_bool, 0, "false", "replace an included payload of the same name"},
+		{0}},
+};
+
+/* ---- scratch disk ------------------------------------------------------- */
+
+static const struct ty ty_disk_format = {
+	.kind = TY_VARIANT, .id = "disk_format",
+	.alts = (const struct ty_alt[]){
+		{"ext4", NULL, 0, "formatted on the host, mounted at /scratch; the io_* work types put their files there"},
+		{"raw", NULL, 0, "left unformatted: /dev/vda, also in $KTSTR_SCRATCH_DEV (fio --filename)"},
+		{0}},
+};
+
+static const struct ty ty_disk = {
+	.kind = TY_STRUCT, .id = "disk",
+	.doc = "A scratch disk: a sparse file on the host behind virtio-blk, so I/O meets a real block layer.",
+	.fields = (const struct ty_field[]){
+		{"size_mib", T_INT(16, 1 << 16), 0, "256", "size (sparse on the host: only written blocks take space)"},
+		{"format", &ty_disk_format, 0, "ext4", "ext4 at /scratch, or raw"},
 		{0}},
 };
 
@@ -357,6 +449,7 @@ const struct ty ty_scenario = {
 		{"sysctls", &ty_sysctls, 0, NULL, "sysctls set in the guest before anything starts"},
 		{"trace", &(const struct ty){.kind = TY_LIST, .elem = &ty_trace_group, .flags = TYF_NONEMPTY}, 0, NULL,
 		 "record these kernel event groups in the guest for the whole run (trace.dat for KernelShark and trace-cmd, a Perfetto file, the HTML timeline); `ktstr run --trace` records sched and sched_ext; a max_runnable_wait_ms claim records sched"},
+		{"disk", &ty_disk, 0, NULL, "a scratch block device for I/O work types and payloads (virtio-blk on a sparse host file, removed with the run)"},
 		DEFINITION_FIELDS,
 		{"backdrop", &ty_backdrop, 0, NULL, "whole-run setup"},
 		/* 63: each worker keeps a slice per step plus the backdrop's in a

@@ -550,6 +550,15 @@ static void lower_trace(struct lctx *c)
 		kb_add_trace(c->p, groups, n);
 }
 
+static void lower_disk(struct lctx *c)
+{
+	const struct ynode *d = ynode_get(c->s->root, "disk");
+	if (!d)
+		return;
+	kb_emit(c->p, OPC_DISK);
+	lower_struct(c, "", ty_field(&ty_scenario, "disk")->ty, d);
+}
+
 void scenario_lower(const struct scenario *s, struct kb_program *p)
 {
 	struct lctx c = {s, p};
@@ -574,6 +583,7 @@ void scenario_lower(const struct scenario *s, struct kb_program *p)
 	lower_payloads(&c);
 	lower_claims(&c);
 	lower_trace(&c);
+	lower_disk(&c);
 	lower_backdrop(&c);
 	lower_steps(&c);
 }

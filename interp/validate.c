@@ -7,6 +7,7 @@
  * Every reader here tolerates malformed nodes: the type checker has
  * already reported them, and all errors of a file are wanted at once. */
 #include "scenario.h"
+#include "textregex.h"
 #include "vocab.h"
 
 #include <stdio.h>
@@ -447,12 +448,82 @@ static void check_ops(struct vctx *v, const struct ynode *ops)
 
 /* ---- definitions ------------------------------------------------------------ */
 
+/* A pattern that compiles and has the groups its use needs; NULL when a
+ * diagnostic was given. */
+static pcre2_code *output_regex(struct vctx *v, const struct ynode *n, const char *const *need)
+{
+	char err[256];
+	pcre2_code *re = textregex_compile(n->str, err, sizeof(err));
+	if (!re) {
+		diag_at(v->d, n, "regex does not compile: %s; expected a PCRE2 pattern", err);
+		return NULL;
+	}
+	for (size_t i = 0; need && need[i]; i++) {
+		if (textregex_group(re, need[i]) < 0) {
+			diag_at(v->d, n, "regex has no group named '%s'; expected (?<%s>...) in it", need[i], need[i]);
+			pcre2_code_free(re);
+			return NULL;
+		}
+	}
+	return re;
+}
+
+/* Text output: every pattern compiles and names its metrics, no metric
+ * is named twice (which one would a check read?). */
+static void check_text_output(struct vctx *v, const struct ynode *text)
+{
+	const char *seen[256];
+	size_t nseen = 0;
+	const struct ynode *pats = seq(ynode_get(text, "patterns"));
+	for (size_t i = 0; pats && i < pats->n; i++) {
+		const struct ynode *p = pats->items[i];
+		const struct ynode *rn = p->kind == YN_SCALAR ? p : ynode_get(p, "regex");
+		if (!sval(rn))
+			continue;
+		pcre2_code *re = output_regex(v, rn, NULL);
+		if (!re)
+			continue;
+		const char *names[64];
+		int nums[64];
+		size_t ng = textregex_groups(re, names, nums, 64);
+		if (!ng)
+			diag_at(v->d, rn, "regex names no metric; expected a named group such as (?<latency_us>[0-9.]+)");
+		for (size_t g = 0; g < ng; g++) {
+			for (size_t k = 0; k < nseen; k++)
+				if (!strcmp(seen[k], names[g]))
+					diag_at(v->d, rn, "metric '%s' is named by an earlier pattern too; expected each metric from one pattern",
+						names[g]);
+			if (nseen < ARRAY_SIZE(seen))
+				seen[nseen++] = arena_strdup(&v->s->arena, names[g]);
+		}
+		pcre2_code_free(re);
+	}
+	const struct ynode *hists = seq(ynode_get(text, "histograms"));
+	for (size_t i = 0; hists && i < hists->n; i++) {
+		static const char *const line[] = {"value", "count", NULL}, *const over[] = {"count", NULL};
+		const struct ynode *rn = ynode_get(hists->items[i], "regex"), *on = ynode_get(hists->items[i], "overflow");
+		pcre2_code *re;
+		if (sval(rn) && (re = output_regex(v, rn, line)))
+			pcre2_code_free(re);
+		if (sval(on) && (re = output_regex(v, on, over)))
+			pcre2_code_free(re);
+	}
+}
+
 static void check_payload_defs(struct vctx *v)
 {
 	for (size_t i = 0; i < v->s->payloads.n; i++) {
-		const struct ynode *checks = seq(ynode_get(v->s->payloads.v[i].node, "checks"));
+		const struct ynode *def = v->s->payloads.v[i].node, *out = ynode_get(def, "output");
+		const struct ynode *checks = seq(ynode_get(def, "checks"));
+		if (out && out->kind == YN_MAP && ynode_get(out, "text"))
+			check_text_output(v, ynode_get(out, "text"));
+		bool metrics = out && !(out->kind == YN_SCALAR && !strcmp(out->str, "exit_code"));
 		for (size_t k = 0; checks && k < checks->n; k++) {
-			const struct ynode *r = ynode_get(checks->items[k], "range");
+			const struct ynode *c = checks->items[k];
+			if (!metrics && c->kind == YN_MAP && c->n && strcmp(c->keys[0]->str, "exit_code_eq"))
+				diag_at(v->d, c, "a %s check on payload '%s', whose output is exit_code and has no metrics; expected 'output: json|yaml|ktap|text' on the payload, or an exit_code_eq check",
+					c->keys[0]->str, v->s->payloads.v[i].name);
+			const struct ynode *r = ynode_get(c, "range");
 			double lo, hi;
 			const struct ynode *ln = ynode_get(r, "lo"), *hn = ynode_get(r, "hi");
 			if (sval(ln) && sval(hn) && parse_num(ln->str, &lo) &&

@@ -17,6 +17,8 @@
 #define NS_MS		1000000LL
 #define NS_S		1000000000LL
 #define NS_H		(3600LL * NS_S)
+/* A histogram bucket line: a value, then one count per column (thread). */
+#define HIST_LINE_REGEX "^[ \\t]*(?<value>[0-9]+)[ \\t]+(?<count>[0-9]+(?:[ \\t]+[0-9]+)*)[ \\t]*$"
 
 extern const struct ty ty_bool, ty_str, ty_name, ty_path, ty_frac, ty_cpus;
 extern const struct ty ty_scenario, ty_include_file, ty_topology, ty_requires;

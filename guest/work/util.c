@@ -111,7 +111,11 @@ void wu_yield_wake(struct worker *w)
 
 int wu_tmpfile(struct worker *w, const char *tag, int extra_flags)
 {
-	const char *dir = getenv("TMPDIR");
+	/* the scratch disk (sysenv.c) when the scenario has one, so I/O
+	 * meets a real block layer */
+	const char *dir = getenv("KTSTR_IO_DIR");
+	if (!dir || !*dir)
+		dir = getenv("TMPDIR");
 	if (!dir || !*dir)
 		dir = "/tmp";
 	char path[512];

@@ -482,25 +482,105 @@ static void eval_claim(struct ctx *c, const struct kb_insn *in)
 
 /* ---- payload checks -------------------------------------------------------------------- */
 
-/* A numeric leaf of a JSON document by dotted path ("jobs.0.read.iops"). */
-static bool json_metric(const cJSON *doc, const char *path, double *out)
+/* A metric the host extracted from the payload's output (payloadout.c). */
+static bool payload_metric(const cJSON *rec, const char *name, double *out)
 {
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", path);
-	const cJSON *cur = doc;
-	for (char *save = NULL, *part = strtok_r(buf, ".", &save); part && cur;
-	     part = strtok_r(NULL, ".", &save))
-		cur = cJSON_IsArray(cur) ? cJSON_GetArrayItem(cur, atoi(part))
-					 : cJSON_GetObjectItemCaseSensitive(cur, part);
-	if (!cJSON_IsNumber(cur))
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rec, RK(METRICS)), name);
+	if (!name || !cJSON_IsNumber(v))
 		return false;
-	*out = cur->valuedouble;
+	*out = v->valuedouble;
 	return true;
 }
 
-/* Every payload_check of the program against every run of its payload:
- * exit code first (a mismatch makes the metric checks moot), then each
- * metric, read from stdout (else stderr) parsed as JSON. */
+/* Why a metric is absent: the extraction's first note, if any. */
+static void absent_detail(const cJSON *rec, const char *metric, char *out, size_t n)
+{
+	const cJSON *notes = cJSON_GetObjectItemCaseSensitive(rec, RK(METRIC_NOTES));
+	const char *first = cJSON_GetStringValue(cJSON_GetArrayItem(notes, 0));
+	snprintf(out, n, "metric '%s' absent from the payload's output%s%.300s", metric ? metric : "?",
+		 first ? ": " : "", first ? first : "");
+}
+
+/* output: ktap — every subtest passed or skipped, and there was one. */
+static void ktap_claim(struct ctx *c, const char *name, const cJSON *rec)
+{
+	struct claim_result *r = add(c);
+	snprintf(r->name, sizeof(r->name), "payload %s: subtests", name);
+	snprintf(r->scope, sizeof(r->scope), "payload %s", name);
+	snprintf(r->expected, sizeof(r->expected), "no failing subtest, at least one run");
+	double fail = 0, total = 0, missing = 0, bailed = 0;
+	payload_metric(rec, "ktap_fail", &fail);
+	payload_metric(rec, "ktap_total", &total);
+	payload_metric(rec, "ktap_missing", &missing);
+	payload_metric(rec, "ktap_bailed", &bailed);
+	r->actual = fail + missing;
+	snprintf(r->actual_text, sizeof(r->actual_text), "%.0f of %.0f failed%s", fail, total,
+		 missing ? ", some never reported" : "");
+	r->passed = total > 0 && !fail && !missing && !bailed;
+	size_t len = 0;
+	const cJSON *row;
+	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(rec, RK(SUBTESTS))) {
+		const char *res = jstr(row, "result");
+		if (res && !strcmp(res, "fail") && len < sizeof(r->detail) - 1)
+			len += (size_t)snprintf(r->detail + len, sizeof(r->detail) - len, "%s%s",
+						len ? ", " : "failed: ", jstr(row, "name") ? jstr(row, "name") : "?");
+	}
+	if (!total)
+		absent_detail(rec, "ktap_total", r->detail, sizeof(r->detail));
+	finish(c, r, NULL);
+}
+
+static void payload_check(struct ctx *c, const struct kb_insn *in, const char *name, const cJSON *rec)
+{
+	const char *kind = kb_get_str(c->p, in, "check");
+	const char *err = jstr(rec, RK(STDERR));
+	int code = jint(rec, RK(EXIT_CODE), -1);
+	struct claim_result *r = add(c);
+	snprintf(r->name, sizeof(r->name), "payload %s: %s", name, kind);
+	snprintf(r->scope, sizeof(r->scope), "payload %s", name);
+	int64_t want;
+	double v = NAN, lo = NAN, hi = NAN;
+	const char *metric = kb_get_str(c->p, in, "check.metric");
+	const struct kb_operand *o;
+	if (kb_get_int(c->p, in, "check.exit_code_eq", &want)) {
+		snprintf(r->expected, sizeof(r->expected), "exit code %lld", (long long)want);
+		r->actual = code;
+		r->passed = code == want;
+		if (!r->passed && err && *err)
+			snprintf(r->detail, sizeof(r->detail), "stderr: %.200s", err);
+	} else if (!strcmp(kind, "exists")) {
+		metric = kb_get_str(c->p, in, "check.exists");
+		snprintf(r->expected, sizeof(r->expected), "metric %s present", metric);
+		r->passed = payload_metric(rec, metric, &v);
+		r->actual = r->passed ? v : NAN;
+		if (!r->passed)
+			absent_detail(rec, metric, r->detail, sizeof(r->detail));
+	} else {
+		bool have = payload_metric(rec, metric, &v);
+		if ((o = kb_get(c->p, in, "check.value")))
+			lo = hi = o->f;
+		if ((o = kb_get(c->p, in, "check.lo")))
+			lo = o->f;
+		if ((o = kb_get(c->p, in, "check.hi")))
+			hi = o->f;
+		if (!strcmp(kind, "min"))
+			snprintf(r->expected, sizeof(r->expected), "%s >= %.6g", metric, lo);
+		else if (!strcmp(kind, "max"))
+			snprintf(r->expected, sizeof(r->expected), "%s <= %.6g", metric, hi);
+		else
+			snprintf(r->expected, sizeof(r->expected), "%s in [%.6g, %.6g]", metric, lo, hi);
+		r->actual = v;
+		r->passed = have && !isnan(v) && (strcmp(kind, "max") ? v >= lo : true) &&
+			    (strcmp(kind, "min") ? v <= hi : true);
+		if (!have)
+			absent_detail(rec, metric, r->detail, sizeof(r->detail));
+	}
+	finish(c, r, NULL);
+}
+
+/* Every payload_check of the program against every run of its payload,
+ * on the metrics the host extracted from its output (payloadout.c), plus
+ * the subtests claim of a ktap payload. */
 static void eval_payload_checks(struct ctx *c)
 {
 	const cJSON *rec;
@@ -508,57 +588,18 @@ static void eval_payload_checks(struct ctx *c)
 		const char *name = jstr(rec, RK(NAME));
 		if (rec_kind_of(jstr(rec, RK(TYPE))) != RT_PAYLOAD || !name)
 			continue;
-		const char *out = jstr(rec, RK(STDOUT)), *err = jstr(rec, RK(STDERR));
-		cJSON *doc = cJSON_Parse(out ? out : "");
-		if (!doc)
-			doc = cJSON_Parse(err ? err : "");
-		int code = jint(rec, RK(EXIT_CODE), -1);
 		for (uint32_t i = 0; i < c->p->ninsn; i++) {
 			const struct kb_insn *in = &c->p->insn[i];
-			if (in->op != OPC_PAYLOAD_CHECK || strcmp(kb_get_str(c->p, in, "payload"), name))
+			const char *pn = in->op == OPC_PAYLOAD || in->op == OPC_PAYLOAD_CHECK
+						 ? kb_get_str(c->p, in, in->op == OPC_PAYLOAD ? "name" : "payload") : NULL;
+			if (!pn || strcmp(pn, name))
 				continue;
-			const char *kind = kb_get_str(c->p, in, "check");
-			struct claim_result *r = add(c);
-			snprintf(r->name, sizeof(r->name), "payload %s: %s", name, kind);
-			snprintf(r->scope, sizeof(r->scope), "payload %s", name);
-			int64_t want;
-			double v = NAN, lo = NAN, hi = NAN;
-			const char *metric = kb_get_str(c->p, in, "check.metric");
-			const struct kb_operand *o;
-			if (kb_get_int(c->p, in, "check.exit_code_eq", &want)) {
-				snprintf(r->expected, sizeof(r->expected), "exit code %lld", (long long)want);
-				r->actual = code;
-				r->passed = code == want;
-				if (!r->passed && err && *err)
-					snprintf(r->detail, sizeof(r->detail), "stderr: %.200s", err);
-			} else if (!strcmp(kind, "exists")) {
-				metric = kb_get_str(c->p, in, "check.exists");
-				snprintf(r->expected, sizeof(r->expected), "metric %s present", metric);
-				r->passed = doc && json_metric(doc, metric, &v);
-				r->actual = r->passed ? v : NAN;
-			} else {
-				bool have = doc && metric && json_metric(doc, metric, &v);
-				if ((o = kb_get(c->p, in, "check.value")))
-					lo = hi = o->f;
-				if ((o = kb_get(c->p, in, "check.lo")))
-					lo = o->f;
-				if ((o = kb_get(c->p, in, "check.hi")))
-					hi = o->f;
-				if (!strcmp(kind, "min"))
-					snprintf(r->expected, sizeof(r->expected), "%s >= %.6g", metric, lo);
-				else if (!strcmp(kind, "max"))
-					snprintf(r->expected, sizeof(r->expected), "%s <= %.6g", metric, hi);
-				else
-					snprintf(r->expected, sizeof(r->expected), "%s in [%.6g, %.6g]", metric, lo, hi);
-				r->actual = v;
-				r->passed = have && !isnan(v) && (strcmp(kind, "max") ? v >= lo : true) &&
-					    (strcmp(kind, "min") ? v <= hi : true);
-				if (!have)
-					snprintf(r->detail, sizeof(r->detail), "metric '%s' not found in payload output", metric);
-			}
-			finish(c, r, NULL);
+			const char *fmt = in->op == OPC_PAYLOAD ? kb_get_str(c->p, in, "output") : NULL;
+			if (fmt && !strcmp(fmt, "ktap"))
+				ktap_claim(c, name, rec);
+			else if (in->op == OPC_PAYLOAD_CHECK)
+				payload_check(c, in, name, rec);
 		}
-		cJSON_Delete(doc);
 	}
 }
 

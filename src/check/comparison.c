@@ -76,6 +76,81 @@ static bool judge(const struct side *sa, const struct side *sb, const struct met
 	return regressed;
 }
 
+/* A payload's key metric over results: the runs of payload name in step
+ * step (a payload may run in several steps). */
+static struct side gather_payload(struct cJSON *const *r, int n, const char *name, double step, const char *metric)
+{
+	struct side s = {NULL, 0, NAN};
+	for (int i = 0; i < n; i++) {
+		const cJSON *p, *m;
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(r[i], "payloads")) {
+			const char *pn = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "name"));
+			if (!pn || strcmp(pn, name) || cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "step")) != step)
+				continue;
+			cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(p, "key_metrics")) {
+				const char *mn = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "name"));
+				const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, "value");
+				if (mn && !strcmp(mn, metric) && cJSON_IsNumber(v)) {
+					s.v = xrealloc(s.v, (s.n + 1) * sizeof(*s.v));
+					s.v[s.n++] = v->valuedouble;
+				}
+			}
+		}
+	}
+	if (s.n) {
+		s.mean = 0;
+		for (size_t i = 0; i < s.n; i++)
+			s.mean += s.v[i];
+		s.mean /= (double)s.n;
+	}
+	return s;
+}
+
+/* One row: means, delta and the judgement; true when it regressed. */
+static bool compare_row(const char *who, const char *metric, struct side *sa, struct side *sb,
+			const struct metric_info *mi, double fail_pct, FILE *out)
+{
+	char delta[32] = "-", note[256] = "";
+	bool regressed = false;
+	if (!isnan(sa->mean) && !isnan(sb->mean)) {
+		double pct = sa->mean != 0 ? (sb->mean - sa->mean) / fabs(sa->mean) * 100 : NAN;
+		if (!isnan(pct))
+			snprintf(delta, sizeof(delta), "%+.1f%%", pct);
+		else
+			snprintf(delta, sizeof(delta), "%+.3g", sb->mean - sa->mean);
+		regressed = judge(sa, sb, mi, isnan(pct) ? INFINITY : pct, fail_pct, note, sizeof(note));
+	} else {
+		snprintf(note, sizeof(note), "absent on one side");
+	}
+	fprintf(out, "%-16s %-22s %14.4g %14.4g %10s  %s\n", who, metric, sa->mean, sb->mean, delta, note);
+	free(sa->v);
+	free(sb->v);
+	return regressed;
+}
+
+/* The payloads' key metrics, each with its own direction. */
+static int compare_payloads(struct cJSON *const *a, int na, struct cJSON *const *b, int nb, double fail_pct, FILE *out)
+{
+	int regressions = 0;
+	const cJSON *p, *m;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(a[0], "payloads")) {
+		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "name"));
+		double step = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "step"));
+		cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(p, "key_metrics")) {
+			const char *metric = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "name"));
+			const char *better = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "better"));
+			if (!name || !metric)
+				continue;
+			struct metric_info mi = {.higher_better = better && !strcmp(better, "higher")};
+			struct side sa = gather_payload(a, na, name, step, metric), sb = gather_payload(b, nb, name, step, metric);
+			char who[64];
+			snprintf(who, sizeof(who), "payload %s", name);
+			regressions += compare_row(who, metric, &sa, &sb, &mi, fail_pct, out);
+		}
+	}
+	return regressions;
+}
+
 int compare_sets(struct cJSON *const *a, int na, struct cJSON *const *b, int nb, double fail_pct, FILE *out)
 {
 	int regressions = 0;
@@ -88,23 +163,12 @@ int compare_sets(struct cJSON *const *a, int na, struct cJSON *const *b, int nb,
 			if (!mi->column)
 				continue;
 			struct side sa = gather(a, na, cg, m->name), sb = gather(b, nb, cg, m->name);
-			if (sa.n || sb.n) {
-				char delta[32] = "-", note[256] = "";
-				double pct = NAN;
-				if (!isnan(sa.mean) && !isnan(sb.mean)) {
-					pct = sa.mean != 0 ? (sb.mean - sa.mean) / fabs(sa.mean) * 100 : NAN;
-					if (!isnan(pct))
-						snprintf(delta, sizeof(delta), "%+.1f%%", pct);
-					else
-						snprintf(delta, sizeof(delta), "%+.3g", sb.mean - sa.mean);
-					regressions += judge(&sa, &sb, mi, isnan(pct) ? INFINITY : pct, fail_pct, note, sizeof(note));
-				}
-				fprintf(out, "%-16s %-22s %14.4g %14.4g %10s  %s\n", *cg ? cg : "(host)", m->name, sa.mean,
-					sb.mean, delta, note);
-			}
-			free(sa.v);
-			free(sb.v);
+			if (sa.n || sb.n)
+				regressions += compare_row(*cg ? cg : "(host)", m->name, &sa, &sb, mi, fail_pct, out);
+			else
+				free(sa.v), free(sb.v);
 		}
 	}
+	regressions += compare_payloads(a, na, b, nb, fail_pct, out);
 	return regressions;
 }

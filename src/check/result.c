@@ -1,5 +1,6 @@
 /* result: builds, re-checks, renders and saves run results. */
 #include "result.h"
+#include "payloadview.h"
 #include "checker.h"
 #include "report.h"
 #include "vocab.h"
@@ -302,10 +303,12 @@ cJSON *result_build(const struct kb_program *p, const struct result_meta *m,
 		cJSON_AddArrayToObject(r, "claims");
 	} else {
 		struct check_output co;
+		payload_extract_all(p, run->records);
 		check_run(p, run->records, &co);
 		add_claims(r, &co);
 		check_output_free(&co);
 	}
+	payload_summaries(r, p, run->records);
 	add_findings(r, run->vm.console);
 	add_workers(r, run->records);
 	cJSON_AddItemToObject(r, "records", cJSON_Duplicate(run->records, 1));
@@ -323,6 +326,8 @@ cJSON *result_build(const struct kb_program *p, const struct result_meta *m,
 void result_recheck(cJSON *r, const struct kb_program *p)
 {
 	struct check_output co;
+	payload_extract_all(p, cJSON_GetObjectItemCaseSensitive(r, "records"));
+	payload_summaries(r, p, cJSON_GetObjectItemCaseSensitive(r, "records"));
 	check_run(p, cJSON_GetObjectItemCaseSensitive(r, "records"), &co);
 	cJSON_DeleteItemFromObjectCaseSensitive(r, "claims");
 	add_claims(r, &co);
@@ -511,6 +516,7 @@ void result_print(const cJSON *r, FILE *out, bool color)
 	print_monitor(r, out);
 	print_trace(r, out);
 	print_scheduler(r, out);
+	payload_print(r, out);
 	const cJSON *cgs = cJSON_GetObjectItemCaseSensitive(r, "cgroups"), *cg;
 	if (cJSON_GetArraySize(cgs)) {
 		fprintf(out, "  %-16s", "cgroup");
@@ -556,11 +562,12 @@ void result_junit(cJSON *const *results, size_t n, FILE *out)
 			failures += claim_status_of(c) == CS_FAILED;
 			skipped += claim_status_of(c) == CS_NA;
 		}
+		size_t subtests = payload_junit_count(r, &failures, &skipped);
 		enum verdict v = result_verdict(r);
 		fputs("  <testsuite name=\"", out);
 		xml_text(out, jstr(r, "scenario"));
 		fprintf(out, "\" tests=\"%d\" failures=\"%zu\" errors=\"%d\" skipped=\"%zu\">\n",
-			cJSON_GetArraySize(claims) + 1, failures, v == V_ERROR, skipped + (v == V_SKIP));
+			cJSON_GetArraySize(claims) + 1 + (int)subtests, failures, v == V_ERROR, skipped + (v == V_SKIP));
 		fputs("    <testcase classname=\"", out);
 		xml_text(out, jstr(r, "scenario"));
 		fputs("\" name=\"verdict\">", out);
@@ -593,6 +600,7 @@ void result_junit(cJSON *const *results, size_t n, FILE *out)
 			}
 			fputs("</testcase>\n", out);
 		}
+		payload_junit(r, out);
 		fputs("  </testsuite>\n", out);
 	}
 	fputs("</testsuites>\n", out);

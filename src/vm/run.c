@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <limits.h>
 #include <string.h>
@@ -182,6 +183,46 @@ static void trace_failure(const cJSON *records, char *reason, size_t n)
 	}
 }
 
+/* The scratch disk of a DISK instruction: a sparse file in the run's temp
+ * dir (so it goes with the dir, Ctrl-C included), made ext4 on the host
+ * when asked — mkfs.ext4 works on a plain file without privileges. */
+static bool make_disk(const struct kb_program *p, const char *dir, char *path, size_t n, const char **format,
+		      struct run_output *out)
+{
+	const struct kb_insn *in = NULL;
+	for (uint32_t i = 0; i < p->ninsn && !in; i++)
+		if (p->insn[i].op == OPC_DISK)
+			in = &p->insn[i];
+	if (!in)
+		return true;
+	int64_t mib = 256;
+	kb_get_int(p, in, "size_mib", &mib);
+	*format = kb_get_str(p, in, "format") ? kb_get_str(p, in, "format") : "ext4";
+	pathf(path, n, "%s/scratch.img", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)mib << 20)) {
+		snprintf(out->reason, sizeof(out->reason), "cannot make the scratch disk %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	close(fd);
+	if (strcmp(*format, "ext4"))
+		return true;
+	char mkfs[PATH_MAX];
+	if (!find_on_path("mkfs.ext4", mkfs, sizeof(mkfs)) && access(strcpy(mkfs, "/sbin/mkfs.ext4"), X_OK)) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "an ext4 scratch disk needs mkfs.ext4 on the host (Debian package e2fsprogs)");
+		return false;
+	}
+	const char *argv[] = {mkfs, "-q", "-F", "-E", "lazy_itable_init=1,lazy_journal_init=1", path, NULL};
+	if (run_logged(argv, NULL, -1)) {
+		snprintf(out->reason, sizeof(out->reason), "mkfs.ext4 %s failed", path);
+		return false;
+	}
+	return true;
+}
+
 int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_output *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -218,9 +259,13 @@ int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_o
 		return -1;
 	}
 	cleanup_add_dir(dir);
-	char initrd[160];
+	char initrd[160], disk[PATH_MAX] = "", append[64] = "ktstr.mode=run";
+	const char *disk_format = NULL;
 	snprintf(initrd, sizeof(initrd), "%s/initrd.img", dir);
-	bool ok = guest_initrd_write(initrd, &extra, out->reason, sizeof(out->reason));
+	bool ok = guest_initrd_write(initrd, &extra, out->reason, sizeof(out->reason)) &&
+		  make_disk(p, dir, disk, sizeof(disk), &disk_format, out);
+	if (disk_format)
+		snprintf(append, sizeof(append), "ktstr.mode=run ktstr.disk=%s", disk_format);
 	cpio_free(&extra);
 	struct stat st;
 	size_t isize = ok && !stat(initrd, &st) ? (size_t)st.st_size : 0;
@@ -231,7 +276,7 @@ int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_o
 	struct vm_config vc = {
 		.topo = p->topo, .kernel = k.bzimage, .initrd = initrd, .accel = o->accel,
 		.memory_mib = vm_memory_mib(0, p->memory_mib + trace_mib, isize),
-		.append = "ktstr.mode=run", .timeout_ns = timeout,
+		.append = append, .timeout_ns = timeout, .disk = disk[0] ? disk : NULL,
 		.monitor = !o->no_monitor,
 		.mon = {.vmlinux = k.vmlinux, .ncpus = topo_ncpus(&p->topo), .nnodes = p->topo.numa_nodes,
 			.period_ms = o->monitor_period_ms, .hz = k.dir[0] ? kconfig_hz(config) : 0,

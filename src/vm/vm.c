@@ -173,6 +173,12 @@ char **vm_qemu_argv(const struct vm_config *c, enum accel accel, const char *con
 		add(&a, "file,id=con,path=%s", console);
 	add(&a, "-serial");
 	add(&a, "chardev:con");
+	if (c->disk) {
+		add(&a, "-drive");
+		add(&a, "file=%s,if=none,id=scratch,format=raw,cache=unsafe,discard=unmap", c->disk);
+		add(&a, "-device");
+		add(&a, "virtio-blk-pci,drive=scratch");
+	}
 	add(&a, "-device");
 	add(&a, "virtio-serial-pci,id=vser");
 	add(&a, "-chardev");

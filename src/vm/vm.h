@@ -33,6 +33,7 @@ struct vm_config {
 	unsigned numa_distance;		/* remote distance (local 10); 0 = QEMU default */
 	unsigned mem_only_nodes;	/* extra NUMA nodes with memory and no CPUs */
 	const char *qemu;		/* binary; NULL = qemu-system-x86_64 */
+	const char *disk;		/* scratch disk image (raw) behind virtio-blk; NULL = none */
 	/* The host-side monitor (monitor.h): guest RAM in shared files under
 	 * /dev/shm, the guest booted with nokaslr, a sampler thread. */
 	bool monitor;

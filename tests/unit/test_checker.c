@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "checker.h"
+#include "payloadout.h"
 #include "report.h"
 #include "findings.h"
 #include "scenario.h"
@@ -76,6 +77,7 @@ static void run_checks(const char *yaml, cJSON *records, struct check_output *o)
 {
 	struct kb_program p;
 	lower_yaml(yaml, &p);
+	payload_extract_all(&p, records);
 	check_run(&p, records, o);
 	kb_free(&p);
 }
@@ -488,6 +490,202 @@ static void test_every_metric_is_implemented(void **st)
 	}
 }
 
+/* One payload record through a definition: the extracted record. */
+static cJSON *extract(const char *payload_yaml, const char *out, const char *err, double out_bytes)
+{
+	char *yaml = xasprintf("payloads:\n  - name: p\n    binary: sh\n%s"
+			       "steps: [{ops: [{run_payload: p}], hold: {fixed: 0}}]\n", payload_yaml);
+	struct kb_program p;
+	lower_yaml(yaml, &p);
+	cJSON *rec = cJSON_CreateObject();
+	cJSON_AddStringToObject(rec, "type", "payload");
+	cJSON_AddStringToObject(rec, "name", "p");
+	cJSON_AddNumberToObject(rec, "exit_code", 0);
+	cJSON_AddStringToObject(rec, "stdout", out);
+	cJSON_AddStringToObject(rec, "stderr", err ? err : "");
+	cJSON_AddNumberToObject(rec, "stdout_bytes", out_bytes ? out_bytes : (double)strlen(out));
+	payload_extract(&p, payload_def_insn(&p, "p"), rec);
+	kb_free(&p);
+	free(yaml);
+	return rec;
+}
+
+static double metric(const cJSON *rec, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rec, "metrics"), name);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static bool has_note(const cJSON *rec, const char *needle)
+{
+	const cJSON *n;
+	cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(rec, "metric_notes"))
+		if (strstr(cJSON_GetStringValue(n), needle))
+			return true;
+	return false;
+}
+
+static void test_text_patterns_take(void **st)
+{
+	(void)st;
+	const char *def = "    output:\n      text:\n        patterns:\n"
+			  "          - 'lat: (?<lat_first>[0-9.]+)'\n"
+			  "          - {regex: 'lat: (?<lat_last>[0-9.]+)', take: last}\n"
+			  "          - {regex: 'lat: (?<lat_max>[0-9.]+) *(?<unit>us)?', take: max}\n"
+			  "          - {regex: 'lat: (?<lat_mean>[0-9.]+)', take: mean, scale: 1000}\n"
+			  "          - {regex: '^lat: (?<lines>[0-9])', take: count}\n"
+			  "          - {regex: 'total (?<total>[0-9,]+ ops)', take: sum}\n"
+			  "          - {regex: 'nothing like (?<ghost>[0-9]+)'}\n"
+			  "          - {regex: 'word (?<word>[a-z]+)'}\n";
+	cJSON *rec = extract(def, "lat: 1.5us\nlat: 4 us\nlat: 2.5\ntotal 1,000 ops\ntotal 234 ops\nword abc\n", NULL, 0);
+	assert_float_equal(metric(rec, "lat_max"), 4, 1e-9);
+	/* "first" is not the default: a plain pattern takes the last match */
+	assert_float_equal(metric(rec, "lat_first"), 2.5, 1e-9);
+	assert_float_equal(metric(rec, "lat_last"), 2.5, 1e-9);
+	assert_float_equal(metric(rec, "lat_mean"), 8000.0 / 3 * 1, 1e-6);
+	assert_float_equal(metric(rec, "lines"), 3, 0);
+	assert_float_equal(metric(rec, "total"), 1234, 0);
+	assert_true(isnan(metric(rec, "ghost")));
+	assert_true(has_note(rec, "pattern 7 matched no number for ghost"));
+	assert_true(isnan(metric(rec, "word")));
+	assert_true(has_note(rec, "matched 'abc', which is not a number"));
+	assert_true(isnan(metric(rec, "unit")));	/* "us" is no number: absent */
+	cJSON_Delete(rec);
+}
+
+static void test_text_stream_and_bytes(void **st)
+{
+	(void)st;
+	/* stderr only, bad UTF-8 and a NUL-free binary mess around the match */
+	const char *def = "    output:\n      text:\n        stream: stderr\n        patterns: ['Time: (?<time_s>[0-9.]+)']\n";
+	cJSON *rec = extract(def, "Time: 9\n", "\xff\xfe\xc3(Time: 0.25\x80\n", 0);
+	assert_float_equal(metric(rec, "time_s"), 0.25, 1e-12);
+	cJSON_Delete(rec);
+	/* a huge output: 200k lines, the last one counts; the cut is noted */
+	struct strbuf big = {0};
+	for (int i = 0; i < 200000; i++)
+		sb_printf(&big, "Time: %d\n", i);
+	rec = extract("    output:\n      text:\n        patterns: ['^Time: (?<t>[0-9]+)']\n", big.buf, NULL, 5e6);
+	assert_float_equal(metric(rec, "t"), 199999, 0);
+	assert_true(has_note(rec, "stdout was cut to its last"));
+	cJSON_Delete(rec);
+	sb_free(&big);
+}
+
+static void test_text_histogram(void **st)
+{
+	(void)st;
+	/* cyclictest -h: value, then a count per thread (summed) */
+	const char *def = "    output:\n      text:\n        histograms:\n"
+			  "          - {name: lat, overflow: '^# Histogram Overflows:(?<count>[0-9 \\t]+)$'}\n";
+	struct strbuf h = {0};
+	sb_printf(&h, "# /dev/cpu_dma_latency set to 0us\n");
+	for (int v = 0; v < 100; v++)
+		sb_printf(&h, "%06d %06d\t%06d\n", v, v == 10 ? 60 : v == 20 ? 39 : v == 95 ? 1 : 0, v == 10 ? 0 : 0);
+	sb_printf(&h, "# Total: 000000100\n# Histogram Overflows: 00000 00000\n");
+	cJSON *rec = extract(def, h.buf, NULL, 0);
+	assert_float_equal(metric(rec, "lat_samples"), 100, 0);
+	assert_float_equal(metric(rec, "lat_p50"), 10, 0);
+	assert_float_equal(metric(rec, "lat_p90"), 20, 0);
+	assert_float_equal(metric(rec, "lat_p99"), 20, 0);
+	assert_float_equal(metric(rec, "lat_p999"), 95, 0);
+	assert_float_equal(metric(rec, "lat_max"), 95, 0);
+	assert_float_equal(metric(rec, "lat_mean"), (60 * 10 + 39 * 20 + 95) / 100.0, 1e-9);
+	cJSON_Delete(rec);
+	sb_free(&h);
+	/* overflowed samples: a percentile among them is absent, not the last bucket */
+	rec = extract(def, "000001 000090 000000\n000002 000000 000005\n# Histogram Overflows: 00003 00002\n", NULL, 0);
+	assert_float_equal(metric(rec, "lat_samples"), 100, 0);
+	assert_float_equal(metric(rec, "lat_p50"), 1, 0);
+	assert_float_equal(metric(rec, "lat_p90"), 1, 0);
+	assert_true(isnan(metric(rec, "lat_p99")));
+	assert_true(isnan(metric(rec, "lat_max")));
+	assert_true(has_note(rec, "p99 lies beyond its last bucket"));
+	cJSON_Delete(rec);
+	/* no histogram lines at all */
+	rec = extract(def, "nothing here\n", NULL, 0);
+	assert_float_equal(metric(rec, "lat_samples"), 0, 0);
+	assert_true(isnan(metric(rec, "lat_p50")));
+	cJSON_Delete(rec);
+}
+
+static void test_ktap_rows(void **st)
+{
+	(void)st;
+	const char *def = "    output: ktap\n";
+	const char *out = "===== START =====\nTEST: create_dsq\nok 1 create_dsq # \n=====  END  =====\n"
+			  "not ok 2 - enq_last_no_enq_fails\n    ok 1 nested_sub\nok 3 hotplug # SKIP no hotplug\n"
+			  "ok 4 minimal # TODO later\n";
+	cJSON *rec = extract(def, out, NULL, 0);
+	assert_float_equal(metric(rec, "ktap_pass"), 1, 0);
+	assert_float_equal(metric(rec, "ktap_fail"), 1, 0);
+	assert_float_equal(metric(rec, "ktap_skip"), 1, 0);
+	assert_float_equal(metric(rec, "ktap_total"), 4, 0);
+	const cJSON *rows = cJSON_GetObjectItemCaseSensitive(rec, "subtests");
+	assert_int_equal(cJSON_GetArraySize(rows), 4);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 1), "name")),
+			    "enq_last_no_enq_fails");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 2), "result")), "skip");
+	cJSON_Delete(rec);
+	rec = extract(def, "1..3\nok 1 a\nok 2 b\n", NULL, 0);
+	assert_float_equal(metric(rec, "ktap_missing"), 1, 0);
+	cJSON_Delete(rec);
+}
+
+/* The subtests claim: a failure, a missing test, or no tests fail it. */
+static void test_ktap_claim(void **st)
+{
+	(void)st;
+	const char *yaml = "payloads:\n  - name: p\n    binary: sh\n    output: ktap\n"
+			   "steps: [{ops: [{run_payload: p}], hold: {fixed: 0}}]\n";
+	static const struct {
+		const char *out;
+		bool pass;
+	} cases[] = {{"ok 1 a\\nok 2 b # SKIP x\\n", true}, {"ok 1 a\\nnot ok 2 b\\n", false},
+		     {"1..3\\nok 1 a\\n", false}, {"no tests\\n", false}, {"ok 1 a\\nBail out! broken\\n", false}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *rj = xasprintf("[{\"type\":\"payload\",\"name\":\"p\",\"exit_code\":0,\"stdout\":\"%s\"}]", cases[i].out);
+		cJSON *r = cJSON_Parse(rj);
+		struct check_output o;
+		run_checks(yaml, r, &o);
+		const struct claim_result *c = find(&o, "payload p: subtests", NULL);
+		assert_non_null(c);
+		assert_int_equal(c->passed, cases[i].pass);
+		if (i == 1)
+			assert_non_null(strstr(c->detail, "failed: b"));
+		check_output_free(&o);
+		cJSON_Delete(r);
+		free(rj);
+	}
+}
+
+static void test_yaml_output_and_absent_metric(void **st)
+{
+	(void)st;
+	const char *yaml = "payloads:\n  - name: p\n    binary: sh\n    output: yaml\n    checks:\n"
+			   "      - min: {metric: metrics.0.bogo-ops, value: 10}\n"
+			   "      - max: {metric: metrics.0.nothing, value: 10}\n"
+			   "      - exists: metrics.0.nothing\n"
+			   "steps: [{ops: [{run_payload: p}], hold: {fixed: 0}}]\n";
+	cJSON *r = cJSON_CreateArray();
+	cJSON *rec = cJSON_CreateObject();
+	cJSON_AddStringToObject(rec, "type", "payload");
+	cJSON_AddStringToObject(rec, "name", "p");
+	cJSON_AddNumberToObject(rec, "exit_code", 0);
+	cJSON_AddStringToObject(rec, "stdout", "---\nsystem-info:\n  version: '#1 SMP'\nmetrics:\n"
+					       "    - stressor: switch\n      bogo-ops: 36787\n...\n");
+	cJSON_AddItemToArray(r, rec);
+	struct check_output o;
+	run_checks(yaml, r, &o);
+	assert_true(find(&o, "payload p: min", NULL)->passed);
+	const struct claim_result *c = find(&o, "payload p: max", NULL);
+	assert_false(c->passed);	/* absent is no pass, even for a max */
+	assert_non_null(strstr(c->detail, "absent"));
+	assert_false(find(&o, "payload p: exists", NULL)->passed);
+	check_output_free(&o);
+	cJSON_Delete(r);
+}
+
 static void test_payload_checks(void **st)
 {
 	(void)st;
@@ -552,6 +750,12 @@ int main(void)
 		cmocka_unit_test(test_refused_settings_fail),
 		cmocka_unit_test(test_step_without_slices_fails),
 		cmocka_unit_test(test_payload_checks),
+		cmocka_unit_test(test_text_patterns_take),
+		cmocka_unit_test(test_text_stream_and_bytes),
+		cmocka_unit_test(test_text_histogram),
+		cmocka_unit_test(test_ktap_rows),
+		cmocka_unit_test(test_ktap_claim),
+		cmocka_unit_test(test_yaml_output_and_absent_metric),
 		cmocka_unit_test(test_console_findings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
