@@ -60,6 +60,8 @@ void sysenv_setup(void)
 	write_file("/etc/group", "root:x:0:\nnogroup:x:65534:\n");
 	write_file("/etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost\n");
 	write_file("/etc/hostname", "ktstr\n");
+	if (sethostname("ktstr", 5))
+		fprintf(stderr, "ktstr-guest: sethostname: %s\n", strerror(errno));
 }
 
 const char *sysenv_disk(const char *format)

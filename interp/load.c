@@ -117,43 +117,67 @@ static void load_file(struct loader *L, const char *path, const struct ynode *fr
 	add_defs(L, root);
 }
 
-/* A scheduler the scenario does not define, from the search path: each
- * file is read on its own (its other definitions are not merged, so they
- * cannot clash with the scenario's), and only the named definition is
- * kept. */
-static const struct def *search_sched_path(struct loader *L, const char *name, const char *const *path)
+/* A scheduler or payload the scenario does not define, from a search
+ * path: each file is read on its own (its other definitions are not
+ * merged, so they cannot clash with the scenario's), and only the named
+ * definition is kept, in want (L->s->scheds or L->s->payloads). */
+static const struct def *search_path(struct loader *L, struct def_list *want, const char *name,
+				     const char *const *path)
 {
-	struct def_list keep = L->s->scheds, keep_p = L->s->payloads;
-	const struct def *found = NULL;
+	struct def_list keep_s = L->s->scheds, keep_p = L->s->payloads;
+	struct def_list *keep = want == &L->s->scheds ? &keep_s : &keep_p;
+	bool found = false;
 	for (size_t i = 0; path && path[i] && !found; i++) {
 		size_t nfiles;
 		char **files = dir_files(path[i], ".yaml", NULL, &nfiles);
 		for (size_t k = 0; files && files[k] && !found; k++) {
-			{
-				L->s->scheds = (struct def_list){0};
-				L->s->payloads = (struct def_list){0};
-				struct diag scratch = {0};
-				struct diag *real = L->d;
-				L->d = &scratch;
-				load_file(L, arena_strdup(&L->s->arena, files[k]), NULL);
-				L->d = real;
-				const struct def *d = scratch.errors ? NULL : def_find(&L->s->scheds, name);
-				if (d) {
-					keep.v = xrealloc(keep.v, (keep.n + 1) * sizeof(*keep.v));
-					keep.v[keep.n++] = *d;
-					keep.cap = keep.n;
-					found = &keep.v[keep.n - 1];
-				}
-				free(L->s->scheds.v);
-				free(L->s->payloads.v);
-				diag_free(&scratch);
+			L->s->scheds = (struct def_list){0};
+			L->s->payloads = (struct def_list){0};
+			struct diag scratch = {0};
+			struct diag *real = L->d;
+			L->d = &scratch;
+			load_file(L, arena_strdup(&L->s->arena, files[k]), NULL);
+			L->d = real;
+			const struct def *d = scratch.errors ? NULL : def_find(want, name);
+			if (d) {
+				keep->v = xrealloc(keep->v, (keep->n + 1) * sizeof(*keep->v));
+				keep->v[keep->n++] = *d;
+				keep->cap = keep->n;
+				found = true;
 			}
+			free(L->s->scheds.v);
+			free(L->s->payloads.v);
+			diag_free(&scratch);
 		}
 		dir_files_free(files);
 	}
-	L->s->scheds = keep;
+	L->s->scheds = keep_s;
 	L->s->payloads = keep_p;
-	return found;
+	return found ? &want->v[want->n - 1] : NULL;
+}
+
+/* Payload names the scenario runs (run_payload, backdrop payloads) but
+ * does not define come from the payload path, like schedulers. */
+static void payload_refs(struct loader *L, const struct ynode *n, const char *const *path)
+{
+	if (!n || n->kind == YN_SCALAR)
+		return;
+	for (size_t i = 0; i < n->n; i++) {
+		const struct ynode *v = n->items[i], *name = NULL;
+		const char *key = n->kind == YN_MAP ? n->keys[i]->str : "";
+		if (!strcmp(key, "run_payload"))
+			name = v->kind == YN_SCALAR ? v : ynode_get(v, "payload");
+		else if (!strcmp(key, "payloads") && n == ynode_get(L->s->root, "backdrop") && v->kind == YN_SEQ)
+			for (size_t k = 0; k < v->n; k++) {
+				const struct ynode *it = v->items[k];
+				const struct ynode *nm = it->kind == YN_SCALAR ? it : ynode_get(it, "payload");
+				if (nm && nm->kind == YN_SCALAR && !def_find(&L->s->payloads, nm->str))
+					search_path(L, &L->s->payloads, nm->str, path);
+			}
+		if (name && name->kind == YN_SCALAR && !def_find(&L->s->payloads, name->str))
+			search_path(L, &L->s->payloads, name->str, path);
+		payload_refs(L, v, path);
+	}
 }
 
 /* --scheduler BINARY [--sched-args ...]: a definition made on the spot. */
@@ -207,7 +231,7 @@ static void pick_scheduler(struct loader *L, const struct load_opts *o)
 	}
 	const struct def *def = def_find(&s->scheds, name);
 	if (!def && o && o->scheduler)
-		def = search_sched_path(L, name, o->sched_path);
+		def = search_path(L, &s->scheds, name, o->sched_path);
 	if (def) {
 		s->sched = def->node;
 		return;
@@ -342,6 +366,8 @@ bool scenario_load_buf(struct scenario *s, const char *path, const char *buf,
 	L.stack[L.depth++] = s->path;
 	load_includes(&L, s->root, s->path);
 	add_defs(&L, s->root);
+	if (opts && opts->payload_path)
+		payload_refs(&L, s->root, opts->payload_path);
 	const struct ynode *nm = ynode_get(s->root, "name");
 	s->name = nm && nm->kind == YN_SCALAR ? nm->str : base_name(&s->arena, path);
 	pick_scheduler(&L, opts);

@@ -250,6 +250,22 @@ static void lower_sysctls(struct lctx *c, const struct ynode *map)
 	}
 }
 
+/* A payload's include_files, relative to the file that defines it (a
+ * catalog payload ships its own data files next to it). */
+static void lower_include_files(struct lctx *c, const struct ynode *l)
+{
+	for (size_t i = 0; l && i < l->n; i++) {
+		const struct ynode *f = l->items[i];
+		if (f->str[0] == '/' || !f->file || !strchr(f->file, '/')) {
+			kb_str(c->p, "include_files", f->str);
+			continue;
+		}
+		char *path = xasprintf("%.*s/%s", (int)(strrchr(f->file, '/') - f->file), f->file, f->str);
+		kb_str(c->p, "include_files", path);
+		free(path);
+	}
+}
+
 static void lower_payloads(struct lctx *c)
 {
 	const struct ty *pt = ty_field(&ty_scenario, "payloads")->ty->elem;
@@ -259,6 +275,10 @@ static void lower_payloads(struct lctx *c)
 		for (const struct ty_field *f = pt->fields; f->key; f++) {
 			if (!strcmp(f->key, "checks") || !strcmp(f->key, "override"))
 				continue;
+			if (!strcmp(f->key, "include_files")) {
+				lower_include_files(c, ynode_get(d, f->key));
+				continue;
+			}
 			struct ynode tmp;
 			const struct ynode *v = ynode_get(d, f->key);
 			if (!v)

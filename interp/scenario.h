@@ -49,6 +49,9 @@ struct load_opts {
 	 * no definition names runs as that binary with sched_args. */
 	bool (*sched_binary)(const char *name);
 	const char *sched_args;		/* --sched-args "...", split on spaces */
+	/* Directories whose *.yaml define payloads, searched in order for a
+	 * payload the scenario runs but does not define (NULL-terminated). */
+	const char *const *payload_path;
 	const struct topology *topology;	/* --topology override */
 };
 

@@ -15,6 +15,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static linux-source-6.12 bc flex bison
 	libssl-dev dwarves xz-utils
 	trace-cmd libtracecmd-dev chromium
+	rt-tests stress-ng fio rt-app e2fsprogs
 )
 
 missing=()

@@ -46,6 +46,7 @@ int load_program(const char *path, struct kb_program *p, const struct load_opts 
  * loads scenarios uses (sets lo->sched_path and lo->sched_binary). */
 void cli_load_opts(struct load_opts *lo);
 const char *const *scheduler_path(void);
+const char *const *payload_path(void);
 bool scheduler_binary_exists(const char *name);
 
 /* The scenario catalog: $KTSTR_SCENARIOS, ./scenarios, or the installed one. */

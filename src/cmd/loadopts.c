@@ -1,7 +1,9 @@
 /* loadopts: where commands look for what a scenario names but does not
  * define — scheduler definitions on the scheduler path (the project's
- * schedulers/, then $KTSTR_SCHEDULER_PATH), and scheduler binaries (a
- * path, a scheduler of the default kernel cache entry, a name on PATH). */
+ * schedulers/, then $KTSTR_SCHEDULER_PATH), payload definitions on the
+ * payload path (payloads/, then $KTSTR_PAYLOAD_PATH), and scheduler
+ * binaries (a path, a scheduler of the default kernel cache entry, a
+ * name on PATH). */
 #include "builtin.h"
 #include "kernel.h"
 #include "proc.h"
@@ -20,34 +22,47 @@ static bool is_dir(const char *p)
 	return !stat(p, &st) && S_ISDIR(st.st_mode);
 }
 
-/* The project's schedulers/: beside the executable in a build tree,
- * else the installed data directory. */
-static const char *project_schedulers(void)
+/* The project's NAME/ (schedulers, payloads): beside the executable in a
+ * build tree, else the installed data directory. */
+static const char *project_dir(const char *name, char *dir, size_t n)
 {
-	static char dir[PATH_MAX];
 	char self[PATH_MAX];
 	if (exe_path(self, sizeof(self), true)) {
-		pathf(dir, sizeof(dir), "%s/schedulers", self);
+		pathf(dir, n, "%s/%s", self, name);
 		if (is_dir(dir))
 			return dir;
 	}
-	return KTSTR_DATADIR "/schedulers";
+	pathf(dir, n, "%s/%s", KTSTR_DATADIR, name);
+	return dir;
+}
+
+/* The project's NAME/, then the directories of $ENV (colon-separated). */
+static void search_path(const char **v, size_t max, const char *name, const char *env, char *dir, size_t n)
+{
+	size_t k = 0;
+	v[k++] = project_dir(name, dir, n);
+	const char *e = getenv(env);
+	char *copy = xstrdup(e ? e : ""), *save = NULL;	/* kept: v points into it */
+	for (char *d = strtok_r(copy, ":", &save); d && k < max - 1; d = strtok_r(NULL, ":", &save))
+		v[k++] = d;
+	v[k] = NULL;
 }
 
 const char *const *scheduler_path(void)
 {
 	static const char *v[33];
-	static char *env;
-	if (v[0])
-		return v;
-	size_t n = 0;
-	v[n++] = project_schedulers();
-	const char *e = getenv("KTSTR_SCHEDULER_PATH");
-	env = xstrdup(e ? e : "");
-	char *save = NULL;
-	for (char *d = strtok_r(env, ":", &save); d && n < 32; d = strtok_r(NULL, ":", &save))
-		v[n++] = d;
-	v[n] = NULL;
+	static char dir[PATH_MAX];
+	if (!v[0])
+		search_path(v, ARRAY_SIZE(v), "schedulers", "KTSTR_SCHEDULER_PATH", dir, sizeof(dir));
+	return v;
+}
+
+const char *const *payload_path(void)
+{
+	static const char *v[33];
+	static char dir[PATH_MAX];
+	if (!v[0])
+		search_path(v, ARRAY_SIZE(v), "payloads", "KTSTR_PAYLOAD_PATH", dir, sizeof(dir));
 	return v;
 }
 
@@ -66,5 +81,6 @@ bool scheduler_binary_exists(const char *name)
 void cli_load_opts(struct load_opts *lo)
 {
 	lo->sched_path = scheduler_path();
+	lo->payload_path = payload_path();
 	lo->sched_binary = scheduler_binary_exists;
 }

@@ -279,19 +279,27 @@ static bool closure(const char *path, struct elf_deps *out, int depth, char *err
 	bool ok = true;
 	if (in.interp && !deps_has(out, in.interp))
 		deps_add(out, in.interp);
-	for (size_t i = 0; ok && i < in.nneeded; i++) {
+	size_t missing = 0;
+	for (size_t i = 0; i < in.nneeded; i++) {
 		char lib[4096];
 		if (!find_lib(in.needed[i], in.search, lib, sizeof(lib))) {
-			snprintf(err, errlen, "%s needs %s, which is not found in its RPATH/RUNPATH or the standard library directories",
-				 path, in.needed[i]);
+			/* every missing library in one message, not the first only */
+			size_t len = missing ? strlen(err) : 0;
+			if (!missing++)
+				len = (size_t)snprintf(err, errlen, "%s needs", path);
+			if (len < errlen)
+				snprintf(err + len, errlen - len, "%s %s", missing > 1 ? "," : "", in.needed[i]);
 			ok = false;
-			break;
+			continue;
 		}
-		if (deps_has(out, lib))
+		if (!ok || deps_has(out, lib))
 			continue;
 		deps_add(out, lib);
 		ok = closure(lib, out, depth + 1, err, errlen);
 	}
+	if (missing && strlen(err) + 1 < errlen)
+		snprintf(err + strlen(err), errlen - strlen(err),
+			 ", not found in its RPATH/RUNPATH or the standard library directories");
 	info_free(&in);
 	return ok;
 }
@@ -312,9 +320,16 @@ bool cpio_binary_with_deps(struct cpio *c, const char *dest, const char *host_pa
 	struct elf_deps d;
 	if (!elf_closure(host_path, &d, err, errlen))
 		return false;
-	bool ok = cpio_host_file(c, dest, host_path, 0755);
-	for (size_t i = 0; ok && i < d.n; i++)
+	bool ok = cpio_host_file(c, dest, host_path, 0755), libc = false;
+	for (size_t i = 0; ok && i < d.n; i++) {
 		ok = cpio_host_file(c, d.paths[i], d.paths[i], 0755);
+		libc |= !strcmp(strrchr(d.paths[i], '/') ? strrchr(d.paths[i], '/') + 1 : d.paths[i], "libc.so.6");
+	}
+	/* glibc dlopens libgcc_s for pthread_exit and cancellation: a threaded
+	 * program without it aborts when a thread exits */
+	char gcc_s[4096];
+	if (ok && libc && find_lib("libgcc_s.so.1", NULL, gcc_s, sizeof(gcc_s)))
+		ok = cpio_host_file(c, gcc_s, gcc_s, 0755);
 	if (!ok)
 		snprintf(err, errlen, "cannot read %s: %s", host_path, strerror(errno));
 	elf_deps_free(&d);

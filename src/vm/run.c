@@ -87,24 +87,61 @@ static void on_record(const struct rec *r, void *ctx)
 	}
 }
 
-/* Payload binaries found on the host go into /include-files with their
- * libraries; names not found are left to the guest's PATH (busybox). */
-static bool add_payloads(const struct kb_program *p, struct cpio *extra, char *err, size_t n)
+static bool is_elf(const char *path)
+{
+	char magic[4] = "";
+	FILE *f = fopen(path, "rb");
+	bool elf = f && fread(magic, 1, 4, f) == 4 && !memcmp(magic, "\177ELF", 4);
+	if (f)
+		fclose(f);
+	return elf;
+}
+
+/* A payload's binary on the host: a path, kernel:PATH inside the kernel
+ * cache entry, or a name on PATH. */
+static bool payload_binary(const char *bin, const struct kernel *k, char *path, size_t n)
+{
+	if (!strncmp(bin, "kernel:", 7)) {
+		if (!k->dir[0])
+			return false;
+		pathf(path, n, "%s/%s", k->dir, bin + 7);
+		return access(path, X_OK) == 0;
+	}
+	if (strchr(bin, '/')) {
+		snprintf(path, n, "%s", bin);
+		return access(path, X_OK) == 0;
+	}
+	return find_on_path(bin, path, n);
+}
+
+/* Payload binaries go into /include-files with their libraries (a
+ * missing binary or library is an error before boot, naming it), and
+ * so do their include_files. */
+static bool add_payloads(const struct kb_program *p, const struct kernel *k, struct cpio *extra, char *err,
+			 size_t n)
 {
 	for (uint32_t i = 0; i < p->ninsn; i++) {
 		const struct kb_insn *in = &p->insn[i];
 		if (in->op != OPC_PAYLOAD)
 			continue;
-		const char *bin = kb_get_str(p, in, "binary");
-		char path[PATH_MAX] = "";
-		if (bin && strchr(bin, '/'))
-			snprintf(path, sizeof(path), "%s", bin);
-		else if (bin && !find_on_path(bin, path, sizeof(path)))
-			path[0] = 0;
-		if (path[0] && !guest_add_include(extra, path, err, n))
+		const char *bin = kb_get_str(p, in, "binary"), *name = kb_get_str(p, in, "name");
+		char path[PATH_MAX], e2[400];
+		if (!payload_binary(bin, k, path, sizeof(path))) {
+			snprintf(err, n, "payload %.60s: binary '%.100s' not found or not executable (%s)", name, bin,
+				 !strncmp(bin, "kernel:", 7) ? "looked in the kernel cache entry; `ktstr kernel build` makes it"
+				 : strchr(bin, '/') ? "looked at that path" : "looked on PATH; is its package installed? scripts/setup.sh installs the catalog's");
 			return false;
-		for (uint32_t k = 0; k < in->nops; k++) {
-			const struct kb_operand *o = &p->opnd[in->first + k];
+		}
+		const char *base = strrchr(path, '/');
+		char dest[PATH_MAX];
+		pathf(dest, sizeof(dest), "/include-files/%s", base ? base + 1 : path);
+		if (!cpio_binary_with_deps(extra, dest, path, e2, sizeof(e2)) &&
+		    (is_elf(path) || !guest_add_include(extra, path, e2, sizeof(e2)))) {
+			snprintf(err, n, "payload %.60s: %.300s", name, e2);
+			return false;
+		}
+		for (uint32_t k2 = 0; k2 < in->nops; k2++) {
+			const struct kb_operand *o = &p->opnd[in->first + k2];
 			if (o->type == KB_STR && !strcmp(p->str[o->key], "include_files") &&
 			    !guest_add_include(extra, p->str[o->s], err, n))
 				return false;
@@ -241,7 +278,7 @@ int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_o
 		cpio_free(&extra);
 		return -1;
 	}
-	if (!add_payloads(p, &extra, out->reason, sizeof(out->reason))) {
+	if (!add_payloads(p, &k, &extra, out->reason, sizeof(out->reason))) {
 		out->bad_input = true;
 		cpio_free(&extra);
 		return -1;
