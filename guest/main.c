@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -76,6 +78,22 @@ static void setup_mounts(void)
 	mount_one("tmpfs", "/tmp", "tmpfs", "mode=1777");
 	mount_one("cgroup2", "/sys/fs/cgroup", "cgroup2", NULL);
 	mount_one("debugfs", "/sys/kernel/debug", "debugfs", NULL);
+}
+
+/* Bring the loopback interface up, as any init does: the kernel leaves
+ * it down, and work types (net_loopback) and payloads talk over
+ * 127.0.0.1.  A kernel without networking just logs it. */
+static void loopback_up(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) ||
+	    (!(ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags |= IFF_UP, ioctl(fd, SIOCSIFFLAGS, &ifr))))
+		fprintf(stderr, "ktstr-guest: cannot bring up lo: %s\n", strerror(errno));
+	if (fd >= 0)
+		close(fd);
 }
 
 /* The virtio-serial port named DATA_PORT_NAME, found through sysfs. */
@@ -342,6 +360,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setup_mounts();
+	loopback_up();
 	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin:/include-files", 1);
 	setenv("HOME", "/tmp", 1);
 	setenv("TERM", "linux", 1);
