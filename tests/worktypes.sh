@@ -50,7 +50,8 @@ for x in w:
     assert x["iterations"] > 0 and x["work_units"] > 0, (x["cgroup"], x["pos"])
     assert all(0 <= s < 2e9 for s in x["wake_samples_ns"]), (x["cgroup"], max(x["wake_samples_ns"]))
 want = {"epoll": ("epoll_storm", 2), "net_tcp": ("net_loopback", 2), "net_udp": ("net_loopback", 2),
-        "irq": ("irq_wake", 1), "request": ("request_worker", 3), "attach": ("cgroup_attach_storm", 1)}
+        "irq": ("irq_wake", 1), "request": ("request_worker", 3), "attach": ("cgroup_attach_storm", 1),
+        "attach_thr": ("cgroup_attach_storm", 1)}
 for cg, (work, n) in want.items():
     ws = by(cg)
     assert len(ws) == n and all(x["work"] == work for x in ws), (cg, [x["work"] for x in ws])
@@ -74,6 +75,9 @@ for x in q[1:]:
 # cgroup_attach_storm: two children forked, each moved every round
 a = by("attach")[0]
 assert a["forks"] == 2 and a["wake_sample_total"] >= 2 * a["iterations"] - 2 > 0, (a["forks"], a["wake_sample_total"], a["iterations"])
+# ... and from a thread worker (only the child moves, so thread clone works too)
+a = by("attach_thr")[0]
+assert a["clone"] == "thread" and a["forks"] == 1 and a["wake_sample_total"] >= a["iterations"] - 1 > 0, (a["forks"], a["wake_sample_total"], a["iterations"])
 assert not [x for x in r["records"] if x["type"] == "op_error"], "an op failed"
 assert r["verdict"] == "pass", r["reason"]
 P

@@ -189,13 +189,17 @@ static int net_recv(struct worker *w, int fd, uint8_t *buf, size_t len, bool udp
 	}
 }
 
+/* The wake sample ends when the message's first bytes were read (a long
+ * TCP message then takes more reads: copying, not waking); the whole
+ * wait until now is blocking. */
 static void net_record(struct worker *w, uint64_t start, uint64_t arrived, const uint8_t *buf)
 {
 	struct net_hdr h;
 	memcpy(&h, buf, sizeof(h));
 	uint64_t now = tm_now_ns(), from = h.sent_ns > start ? h.sent_ns : start;
-	(void)arrived;
-	wu_waited(w->tm, now - start, now > from ? now - from : 0);
+	if (arrived < start || arrived > now)
+		arrived = now;
+	wu_waited(w->tm, now - start, arrived > from ? arrived - from : 0);
 }
 
 static void run_net_loopback(struct worker *w)
