@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -77,6 +76,7 @@ static void setup_mounts(void)
 	mount_one("cgroup2", "/sys/fs/cgroup", "cgroup2", NULL);
 	mount_one("debugfs", "/sys/kernel/debug", "debugfs", NULL);
 }
+
 
 /* The virtio-serial port named DATA_PORT_NAME, found through sysfs. */
 static int open_data_port(void)

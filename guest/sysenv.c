@@ -4,7 +4,8 @@
  * and nobody (tools look users up), /etc/hosts, and the scratch disk the
  * host attached (ktstr.disk=ext4: mounted at /scratch, where the io_*
  * work types put their files; ktstr.disk=raw: /dev/vda for fio).
- * /dev/cpu_dma_latency and the other misc nodes come from devtmpfs. */
+ * /dev/cpu_dma_latency and the other misc nodes come from devtmpfs; lo
+ * is brought up for programs that talk over 127.0.0.1. */
 #include "guest.h"
 
 #include <errno.h>
@@ -12,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,8 +51,25 @@ static void dev_links(void)
 			fprintf(stderr, "ktstr-guest: link %s: %s\n", links[i][1], strerror(errno));
 }
 
+/* Bring the loopback interface up, as any init does: the kernel leaves
+ * it down, and work types (net_loopback) and payloads talk over
+ * 127.0.0.1.  A kernel without networking just logs it. */
+static void loopback_up(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) ||
+	    (!(ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags |= IFF_UP, ioctl(fd, SIOCSIFFLAGS, &ifr))))
+		fprintf(stderr, "ktstr-guest: cannot bring up lo: %s\n", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 void sysenv_setup(void)
 {
+	loopback_up();
 	tmpfs_at("/dev/shm", "mode=1777");
 	tmpfs_at("/run", "mode=0755");
 	mkdir("/var", 0755);

@@ -487,12 +487,17 @@ void tm_checkpoint(struct telemetry *t)
 	}
 }
 
-void tm_wake(struct telemetry *t, uint64_t ns)
+void tm_sample(struct telemetry *t, uint64_t ns)
 {
 	res_add(&t->wake, ns, &t->wake.rng);
 	struct tm_phase *ph = open_phase(t);
 	if (ph)
 		res_add(&ph->wake, ns, &t->wake.rng);
+}
+
+void tm_wake(struct telemetry *t, uint64_t ns)
+{
+	tm_sample(t, ns);
 	t->blocked_ns += ns;
 }
 

@@ -157,6 +157,10 @@ static inline void tm_iter(struct telemetry *t)
  * measures its wait and reports it, and that wait is not a scheduling
  * gap. */
 void tm_wake(struct telemetry *t, uint64_t ns);
+/* The same sample without the blocking: for a latency that includes
+ * time the worker ran (a request's service time, a cgroup attach spent
+ * in the kernel), so it must not hide a scheduling gap. */
+void tm_sample(struct telemetry *t, uint64_t ns);
 /* ns of voluntary blocking (sleep, wait) since the last checkpoint that
  * must not count as a scheduling gap; no wake sample is recorded. */
 void tm_blocked(struct telemetry *t, uint64_t ns);

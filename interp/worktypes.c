@@ -41,6 +41,13 @@ static const struct ty ty_wake_mech = {
 		{"futex", NULL, 0, "FUTEX_WAKE"}, {"pipe", NULL, 0, "one byte through a pipe"}, {0}},
 };
 
+static const struct ty ty_net_proto = {
+	.kind = TY_VARIANT, .id = "net_proto",
+	.alts = (const struct ty_alt[]){
+		{"tcp", NULL, 0, "a connected TCP stream, TCP_NODELAY"},
+		{"udp", NULL, 0, "a pair of connected UDP sockets"}, {0}},
+};
+
 static const struct ty ty_sched_class = {
 	.kind = TY_VARIANT, .id = "sched_class",
 	.alts = (const struct ty_alt[]){
@@ -164,6 +171,33 @@ const struct ty ty_work = {
 					{"cycle", T_DUR(NS_MS / 10, NS_S), 0, "10ms", "time in each"}),
 		 ALT_BARE, "move itself between sibling cgroups (fork clone only)",
 		 0, INFO(.flags = WT_FORK_ONLY | WT_BLOCKING)},
+		{"epoll_storm", PARAMS(P_COUNT("producers", "1", "eventfd writers per epoll"),
+				       P_COUNT("consumers", "1", "epoll_wait callers per epoll"),
+				       {"fds", T_INT(1, 512), 0, "64", "eventfds registered edge-triggered"},
+				       P_ITERS("events_per_burst", "16", "eventfd writes per producer burst"),
+				       P_ITERS("burst_iters", "1024", "producer spin between bursts"),
+				       P_ITERS("consume_iters", "64", "consumer spin per event")),
+		 ALT_BARE, "producers signal random eventfds of one edge-triggered epoll, consumers epoll_wait and drain; wake = write-to-wakeup latency (consumers)",
+		 0, BGROUP(0, "producers", "consumers")},
+		{"net_loopback", PARAMS({"proto", &ty_net_proto, 0, "tcp", "transport"},
+					{"msg_bytes", T_INT(16, 65000), 0, "64", "message size"},
+					P_ITERS("burst_iters", "1024", "spin per request (client) and per reply (server)")),
+		 ALT_BARE, "pairs ping-pong messages over 127.0.0.1 (pos 1 client, pos 0 server); wake = send-to-receive latency",
+		 0, BGROUP(2, NULL)},
+		{"irq_wake", PARAMS({"interval", T_DUR(1000, NS_S), 0, "1ms", "timerfd period (> 0)"},
+				    P_ITERS("spin_iters", "64", "spin per wake")),
+		 ALT_BARE, "block on a periodic timerfd, woken from the hrtimer interrupt through the fd's wait queue; wake = wake-up - expiry",
+		 0, BLOCKING},
+		{"request_worker", PARAMS(P_COUNT("workers", "4", "worker threads per message thread"),
+					  {"think", T_DUR(0, NS_S), 0, "20us", "worker spin per request"},
+					  {"interval", T_DUR(0, NS_S), 0, "500us", "message thread sleep between rounds"}),
+		 ALT_BARE, "schbench-like: a message thread hands requests to workers by futex, each thinks then completes; wake = request latency, enqueue to completion (workers)",
+		 0, BGROUP(1, "workers")},
+		{"cgroup_attach_storm", PARAMS(P_COUNT("groups", "2", "sibling cgroups besides its own"),
+					       P_COUNT("children", "1", "forked children moved"),
+					       P_ITERS("spin_iters", "64", "spin between rounds")),
+		 ALT_BARE, "move forked children round-robin through its cgroup and sibling cgroups via cgroup.procs; wake = attach (write) latency",
+		 0, BLOCKING},
 		{0}},
 };
 

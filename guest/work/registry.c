@@ -21,7 +21,11 @@ extern const struct work_type
 	work_signal_storm,							/* signal.c */
 	work_fork_exit, work_nice_sweep, work_policy_churn,			/* process.c */
 	work_affinity_churn, work_cross_affinity_churn,				/* affinity.c */
-	work_cgroup_churn;							/* cgroup.c */
+	work_cgroup_churn, work_cgroup_attach_storm,				/* cgroup.c */
+	work_epoll_storm,							/* epoll.c */
+	work_net_loopback,							/* net.c */
+	work_irq_wake,								/* irq.c */
+	work_request_worker;							/* request.c */
 
 /* In the order of interp/worktypes.c. */
 const struct work_type *const work_types[] = {
@@ -62,6 +66,11 @@ const struct work_type *const work_types[] = {
 	&work_timer_latency,
 	&work_page_locality,
 	&work_cgroup_churn,
+	&work_epoll_storm,
+	&work_net_loopback,
+	&work_irq_wake,
+	&work_request_worker,
+	&work_cgroup_attach_storm,
 	NULL,
 };
 

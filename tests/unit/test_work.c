@@ -116,6 +116,20 @@ static const struct tcase cases[] = {
 	{"timer_latency", "interval=1ms", 1, WAKE_ALL},
 	{"page_locality", "region_kib=1024", 1, 0},
 	{"cgroup_churn", "groups=2,cycle=1ms", 1, ERR_POS0},	/* thread mode: refused */
+	{"epoll_storm", "producers=1,consumers=1,fds=64,events_per_burst=16,burst_iters=1024,consume_iters=64",
+	 2, WAKE_RECV},
+	{"epoll_storm", "producers=2,consumers=2,fds=8,events_per_burst=4,burst_iters=256,consume_iters=16",
+	 4, WAKE_ANY},
+	{"net_loopback", "proto=tcp,msg_bytes=64,burst_iters=1024", 2, WAKE_ALL},
+	{"net_loopback", "proto=tcp,msg_bytes=65000,burst_iters=64", 2, WAKE_ALL},
+	{"net_loopback", "proto=udp,msg_bytes=1024,burst_iters=256", 2, WAKE_ALL},
+	{"irq_wake", "interval=1ms,spin_iters=64", 1, WAKE_ALL},
+	{"irq_wake", "interval=100us,spin_iters=1", 1, WAKE_ALL},
+	{"request_worker", "workers=2,think=20us,interval=500us", 3, WAKE_RECV},
+	{"request_worker", "workers=1,think=0ns,interval=0ns", 2, WAKE_RECV},
+	/* no cgroup v2 or the root cgroup on a test host: recorded, spins;
+	 * the moves themselves: test_cgroup_attach_storm_moves and the VM */
+	{"cgroup_attach_storm", "groups=2,children=1,spin_iters=64", 1, ERR_OK},
 };
 
 /* ---- building a SPAWN instruction ------------------------------------ */
@@ -390,6 +404,9 @@ static void test_short_group_errors(void **state)
 		{"futex_ping_pong", "spin_iters=16", 1, 0},
 		{"pipe_io", "burst_iters=16", 1, 0},
 		{"signal_storm", "signals_per_iter=1,work_iters=16", 1, 0},
+		{"epoll_storm", "producers=1,consumers=1,fds=4", 1, 0},
+		{"net_loopback", "proto=tcp,msg_bytes=64,burst_iters=16", 1, 0},
+		{"request_worker", "workers=2,think=1us,interval=0ns", 2, 0},
 	};
 	for (size_t i = 0; i < sizeof(lone) / sizeof(lone[0]); i++) {
 		struct grun r;
@@ -548,6 +565,150 @@ static void test_cgroup_churn_moves(void **state)
 	munmap(res, sizeof(*res));
 }
 
+/* ---- latencies that mean what their type says ----------------------------- */
+
+static uint64_t res_min(const struct tm_reservoir *r)
+{
+	uint64_t m = UINT64_MAX;
+	for (uint32_t i = 0; i < r->n; i++)
+		if (r->v[i] < m)
+			m = r->v[i];
+	return m;
+}
+
+static uint64_t res_max(const struct tm_reservoir *r)
+{
+	uint64_t m = 0;
+	for (uint32_t i = 0; i < r->n; i++)
+		if (r->v[i] > m)
+			m = r->v[i];
+	return m;
+}
+
+/* request_worker: a request's latency covers its think time, so no
+ * sample is below think; the message thread completes rounds (its
+ * iterations) only when every worker completed its request. */
+static void test_request_latency(void **state)
+{
+	(void)state;
+	const struct tcase tc = {"request_worker", "workers=2,think=200us,interval=100us", 3, WAKE_RECV};
+	struct grun r;
+	group_start(&r, &tc, false);
+	uint64_t t0 = tm_now_ns();
+	while (tm_now_ns() - t0 < MAX_RUN_NS && (tm_now_ns() - t0 < RUN_NS || !group_ready(&r, &tc)))
+		usleep(10000);
+	group_stop(&r, &tc);
+	check_group(&r, &tc);
+	for (int i = 1; i < r.n; i++) {
+		const struct telemetry *t = &r.ws[i].tm;
+		assert_true(t->wake.n > 0);
+		if (res_min(&t->wake) < 200000)
+			fail_msg("request_worker pos %d: a request latency %llu ns below think (200 us)", i,
+				 (unsigned long long)res_min(&t->wake));
+		/* one request per round per worker: the counts agree within one */
+		uint64_t rounds = r.ws[0].tm.iterations, done = t->iterations;
+		if (done + 1 < rounds || done > rounds + 1)
+			fail_msg("request_worker pos %d: %llu requests for %llu rounds", i,
+				 (unsigned long long)done, (unsigned long long)rounds);
+	}
+	group_free(&r);
+}
+
+/* irq_wake, net_loopback and epoll_storm: wake samples are latencies of
+ * this run, not clock values or garbage (below a second each). */
+static void test_wake_samples_sane(void **state)
+{
+	(void)state;
+	static const struct tcase tcs[] = {
+		{"irq_wake", "interval=500us,spin_iters=64", 1, WAKE_ALL},
+		{"net_loopback", "proto=udp,msg_bytes=64,burst_iters=64", 2, WAKE_ALL},
+		{"epoll_storm", "producers=1,consumers=1,fds=16,events_per_burst=2,burst_iters=4096,consume_iters=16",
+		 2, WAKE_RECV},
+	};
+	for (size_t k = 0; k < sizeof(tcs) / sizeof(tcs[0]); k++) {
+		struct grun r;
+		group_start(&r, &tcs[k], false);
+		uint64_t t0 = tm_now_ns();
+		while (tm_now_ns() - t0 < MAX_RUN_NS &&
+		       (tm_now_ns() - t0 < RUN_NS || !group_ready(&r, &tcs[k])))
+			usleep(10000);
+		group_stop(&r, &tcs[k]);
+		check_group(&r, &tcs[k]);
+		for (int i = 0; i < r.n; i++)
+			if (r.ws[i].tm.wake.n && res_max(&r.ws[i].tm.wake) >= 1000000000ull)
+				fail_msg("%s pos %d: wake sample %llu ns", tcs[k].name, i,
+					 (unsigned long long)res_max(&r.ws[i].tm.wake));
+		group_free(&r);
+	}
+}
+
+/* ---- cgroup_attach_storm for real, in a fork child inside a test cgroup - */
+
+static void test_cgroup_attach_storm_moves(void **state)
+{
+	(void)state;
+	char mnt[512], rel[1024], base[1600], cg[1700], buf[64];
+	if (geteuid() != 0 || !wu_cgroup_self(mnt, sizeof(mnt), rel, sizeof(rel)))
+		skip();
+	snprintf(base, sizeof(base), "%s%s", mnt, strcmp(rel, "/") ? rel : "");
+	snprintf(cg, sizeof(cg), "%s/ktstr-test-attach-%d", base, (int)getpid());
+	if (mkdir(cg, 0755))
+		skip();
+	struct churn_result *res = mmap(NULL, sizeof(*res) + 2 * sizeof(uint64_t),
+					PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(res != MAP_FAILED);
+	memset(res, 0, sizeof(*res));
+	uint64_t *extra = (uint64_t *)(res + 1);	/* wake samples, forks */
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char procs[1800];
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+		snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+		if (write_str(procs, buf))
+			_exit(3);
+		struct tcase tc = {"cgroup_attach_storm", "groups=2,children=2,spin_iters=64", 1, 0};
+		struct kb_program p;
+		build(&p, tc.name, tc.params);
+		struct telemetry tm;
+		struct work_group g = {.size = 1};
+		struct worker w = {.group = &g, .type = work_type_find(tc.name), .prog = &p,
+				   .insn = &p.insn[0], .tm = &tm, .stop = &res->stop};
+		tm_start(&tm, NULL, false);
+		w.type->run(&w);
+		res->units = tm.work_units;
+		res->iters = tm.iterations;
+		extra[0] = tm.wake.total;
+		extra[1] = tm.forks;
+		memcpy(res->error, w.error, sizeof(res->error));
+		_exit(0);
+	}
+	usleep(200000);
+	__atomic_store_n(&res->stop, 1, __ATOMIC_RELEASE);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	char sib[1800];
+	bool left = false;
+	for (int i = 0; i < 2; i++) {
+		snprintf(sib, sizeof(sib), "%s-attach-%d", cg, i);
+		if (!access(sib, F_OK)) {
+			left = true;
+			rmdir(sib);
+		}
+	}
+	rmdir(cg);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	if (res->error[0])
+		fail_msg("cgroup_attach_storm: %s", res->error);
+	assert_false(left);	/* the worker removed its siblings */
+	assert_true(res->iters > 0);
+	assert_true(res->units > 0);
+	assert_true(extra[0] >= res->iters);	/* two children: two attaches a round */
+	assert_int_equal(extra[1], 2);
+	munmap(res, sizeof(*res) + 2 * sizeof(uint64_t));
+}
+
 int main(void)
 {
 	/* RT types must be refused: no RLIMIT_RTPRIO escape hatch either */
@@ -557,7 +718,7 @@ int main(void)
 		setrlimit(RLIMIT_RTPRIO, &rl);
 	}
 	enum { NC = sizeof(cases) / sizeof(cases[0]) };
-	struct CMUnitTest tests[NC + 6];
+	struct CMUnitTest tests[NC + 9];
 	static char names[NC][160];
 	for (size_t i = 0; i < NC; i++) {
 		snprintf(names[i], sizeof(names[i]), "%s %s", cases[i].name, cases[i].params);
@@ -570,5 +731,8 @@ int main(void)
 	tests[NC + 3] = (struct CMUnitTest)cmocka_unit_test(test_short_group_errors);
 	tests[NC + 4] = (struct CMUnitTest)cmocka_unit_test(test_cgroup_churn_moves);
 	tests[NC + 5] = (struct CMUnitTest)cmocka_unit_test(test_registry_matches_language);
-	return _cmocka_run_group_tests("work", tests, NC + 6, NULL, NULL);
+	tests[NC + 6] = (struct CMUnitTest)cmocka_unit_test(test_request_latency);
+	tests[NC + 7] = (struct CMUnitTest)cmocka_unit_test(test_wake_samples_sane);
+	tests[NC + 8] = (struct CMUnitTest)cmocka_unit_test(test_cgroup_attach_storm_moves);
+	return _cmocka_run_group_tests("work", tests, NC + 9, NULL, NULL);
 }
