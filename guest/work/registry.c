@@ -21,7 +21,8 @@ extern const struct work_type
 	work_signal_storm,							/* signal.c */
 	work_fork_exit, work_nice_sweep, work_policy_churn,			/* process.c */
 	work_affinity_churn, work_cross_affinity_churn,				/* affinity.c */
-	work_cgroup_churn;							/* cgroup.c */
+	work_cgroup_churn,							/* cgroup.c */
+	work_numa_working_set_sweep, work_numa_migration_churn;			/* numa.c */
 
 /* In the order of interp/worktypes.c. */
 const struct work_type *const work_types[] = {
@@ -61,6 +62,8 @@ const struct work_type *const work_types[] = {
 	&work_policy_churn,
 	&work_timer_latency,
 	&work_page_locality,
+	&work_numa_working_set_sweep,
+	&work_numa_migration_churn,
 	&work_cgroup_churn,
 	NULL,
 };
