@@ -66,7 +66,7 @@ const struct ty ty_metric = {
 	{"max_wake_latency_cv", THRESH(0, 1e9), 0, "off", "wake latency CV", CK(EV_AT_MOST, "wake_latency_cv")}, \
 	{"min_iteration_rate", THRESH(0, 1e18), 0, "off", "every worker's iterations per second", CK(EV_AT_LEAST, "min_iteration_rate")}, \
 	{"max_migration_ratio", THRESH(0, 1e9), 0, "off", "migrations per iteration", CK(EV_AT_MOST, "migration_ratio")}, \
-	{"min_page_locality", THRESH(0, 1), 0, "off", "share of pages on the cpuset's nodes", CK(EV_AT_LEAST, "page_locality")}, \
+	{"min_page_locality", THRESH(0, 1), 0, "off", "share of each worker's counted pages on its local NUMA nodes (no pages counted: fails, no data)", CK(EV_AT_LEAST, "page_locality")}, \
 	{"max_cross_node_migration_ratio", THRESH(0, 1e9), 0, "off", "NUMA page migrations per page", CK(EV_AT_MOST, "cross_node_migration_ratio")}, \
 	{"max_slow_tier_ratio", THRESH(0, 1), 0, "off", "share of pages outside the cpuset's nodes", CK(EV_AT_MOST, "slow_tier_ratio")}
 
