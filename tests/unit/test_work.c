@@ -38,6 +38,7 @@
 #include "telemetry.h"
 #include "work.h"
 #include "work/work_util.h"
+#include "numa.h"
 
 #define RUN_NS 150000000ull
 #define STOP_LIMIT_NS 1000000000ull
@@ -603,6 +604,68 @@ static void test_cgroup_churn_moves(void **state)
 	munmap(res, sizeof(*res));
 }
 
+/* ---- NUMA measurement helpers (guest/numa.c), on this host ----------------- */
+
+/* Only the pages touched are counted, while the region is mapped; a
+ * region larger than NUMA_SAMPLE_MAX pages is sampled evenly (every
+ * second page of 2 * NUMA_SAMPLE_MAX: touching the first quarter counts
+ * exactly a quarter of the sample).  The local node set is known and
+ * holds the pages this thread touched (first touch, default policy). */
+static void test_numa_region_counts_touched(void **state)
+{
+	(void)state;
+	size_t page = 4096, pages = 2 * NUMA_SAMPLE_MAX, len = pages * page;
+	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(p != MAP_FAILED);
+	madvise(p, len, MADV_NOHUGEPAGE);	/* one touch, one page: no THP fault-around */
+	uint64_t counts[NUMA_MAX_NODES] = {0}, queried = 0, sum = 0;
+	assert_int_equal(numa_region_pages(p, 64 * page, counts, &queried), 0);
+	assert_int_equal(queried, 64);
+	for (int n = 0; n < NUMA_MAX_NODES; n++)
+		sum += counts[n];
+	assert_int_equal(sum, 0);	/* nothing touched, nothing resident */
+	for (size_t i = 0; i < 10; i++)
+		p[i * page] = 1;
+	assert_int_equal(numa_region_pages(p, 64 * page, counts, &queried), 0);
+	sum = 0;
+	for (int n = 0; n < NUMA_MAX_NODES; n++)
+		sum += counts[n];
+	assert_int_equal(sum, 10);
+	/* sampled: the first quarter touched */
+	memset(p, 1, len / 4);
+	memset(counts, 0, sizeof(counts));
+	assert_int_equal(numa_region_pages(p, len, counts, &queried), 0);
+	assert_int_equal(queried, NUMA_SAMPLE_MAX);
+	sum = 0;
+	for (int n = 0; n < NUMA_MAX_NODES; n++)
+		sum += counts[n];
+	assert_int_equal(sum, NUMA_SAMPLE_MAX / 4);
+	/* tm_numa_region replaces what numa_pages held and turns reporting on */
+	struct telemetry t;
+	tm_start(&t, NULL, false);
+	t.numa_pages[5] = 99;
+	tm_numa_region(&t, p, 64 * page);
+	tm_finish(&t);
+	assert_true(t.track_numa && t.numa_region && t.numa_read);
+	assert_int_equal(t.numa_queried, 64);
+	assert_int_equal(t.numa_pages[5], 0);
+	uint64_t local = 0;
+	sum = 0;
+	for (int n = 0; n < NUMA_MAX_NODES; n++) {
+		sum += t.numa_pages[n];
+		if (t.local_nodes & (1ull << n))
+			local += t.numa_pages[n];
+	}
+	assert_int_equal(sum, 64);
+	print_message("  local nodes 0x%llx (%s), %llu of 64 pages on them\n", (unsigned long long)t.local_nodes,
+		      numa_local_source_name((enum numa_local_source)t.local_source), (unsigned long long)local);
+	assert_true(t.local_nodes != 0);
+	assert_int_not_equal(t.local_source, NL_UNKNOWN);
+	assert_true(local > 0);
+	tm_free(&t);
+	munmap(p, len);
+}
+
 int main(void)
 {
 	/* RT types must be refused: no RLIMIT_RTPRIO escape hatch either */
@@ -612,7 +675,7 @@ int main(void)
 		setrlimit(RLIMIT_RTPRIO, &rl);
 	}
 	enum { NC = sizeof(cases) / sizeof(cases[0]) };
-	struct CMUnitTest tests[NC + 6];
+	struct CMUnitTest tests[NC + 7];
 	static char names[NC][160];
 	for (size_t i = 0; i < NC; i++) {
 		snprintf(names[i], sizeof(names[i]), "%s %s", cases[i].name, cases[i].params);
@@ -625,5 +688,6 @@ int main(void)
 	tests[NC + 3] = (struct CMUnitTest)cmocka_unit_test(test_short_group_errors);
 	tests[NC + 4] = (struct CMUnitTest)cmocka_unit_test(test_cgroup_churn_moves);
 	tests[NC + 5] = (struct CMUnitTest)cmocka_unit_test(test_registry_matches_language);
-	return _cmocka_run_group_tests("work", tests, NC + 6, NULL, NULL);
+	tests[NC + 6] = (struct CMUnitTest)cmocka_unit_test(test_numa_region_counts_touched);
+	return _cmocka_run_group_tests("work", tests, NC + 7, NULL, NULL);
 }
