@@ -11,6 +11,7 @@
 #endif
 #include "telemetry.h"
 #include "json.h"
+#include "numa.h"
 #include "report.h"
 
 #include <ctype.h>
@@ -524,11 +525,26 @@ void tm_finish(struct telemetry *t)
 	read_csw(&v, &iv);
 	t->voluntary_csw = sat_sub(v, t->vcsw_start);
 	t->involuntary_csw = sat_sub(iv, t->ivcsw_start);
-	if (t->track_numa)
+	if (t->track_numa && !t->numa_region)
 		t->numa_read = read_numa_pages(t->numa_pages);
+	if (t->track_numa) {
+		enum numa_local_source src;
+		t->local_nodes = numa_local_nodes(&src);
+		t->local_source = (int)src;
+	}
 	t->vmstat_migrated = sat_sub(read_vmstat_migrated(), t->vmstat_migrated_start);
 	phase_close(t, now);
 	t->finished = true;
+}
+
+void tm_numa_region(struct telemetry *t, const void *addr, size_t len)
+{
+	memset(t->numa_pages, 0, sizeof(t->numa_pages));
+	int rc = numa_region_pages(addr, len, t->numa_pages, &t->numa_queried);
+	t->numa_errno = rc < 0 ? -rc : 0;
+	t->numa_read = !rc;
+	t->numa_region = true;
+	t->track_numa = true;
 }
 
 void tm_free(struct telemetry *t)
@@ -604,6 +620,18 @@ static void numa_json(const struct telemetry *t, struct jw *j)
 		jw_kuint(j, k, t->numa_pages[n]);
 	}
 	jw_end_obj(j);
+	jw_kstr(j, RK(NUMA_SCOPE), t->numa_region ? "region" : "process");
+	if (t->numa_region)
+		jw_kuint(j, RK(NUMA_QUERIED), t->numa_queried);
+	if (t->numa_errno)
+		jw_kstr(j, RK(NUMA_ERROR), strerror(t->numa_errno));
+	jw_key(j, RK(LOCAL_NODES));
+	jw_arr(j);
+	for (int n = 0; n < TM_MAX_NODES; n++)
+		if (t->local_nodes & (1ull << n))
+			jw_int(j, n);
+	jw_end_arr(j);
+	jw_kstr(j, RK(LOCAL_NODES_SOURCE), numa_local_source_name((enum numa_local_source)t->local_source));
 }
 
 void tm_report_json(const struct telemetry *t, struct jw *j)

@@ -103,7 +103,7 @@ struct telemetry {
 	uint64_t run_delay_start, run_delay_ns, run_count_start, run_count;
 	uint64_t vcsw_start, ivcsw_start, voluntary_csw, involuntary_csw;
 	uint64_t vmstat_migrated_start, vmstat_migrated;
-	bool track_numa;		/* mem policy set: report page placement */
+	bool track_numa;		/* report page placement: a mem policy, or a measured region */
 	/* phases */
 	const struct phase_clock *clock;	/* NULL: no phase tracking */
 	struct tm_phase phases[TM_MAX_PHASES];
@@ -123,7 +123,12 @@ struct telemetry {
 		uint64_t run_delay, vcsw, ivcsw;
 	} pbase;
 	uint64_t numa_pages[TM_MAX_NODES];
-	bool numa_read;			/* numa_maps was readable */
+	bool numa_read;			/* numa_pages were read (numa_maps or the region query) */
+	bool numa_region;		/* numa_pages counts a work region (tm_numa_region) */
+	uint64_t numa_queried;		/* region pages asked about */
+	int numa_errno;			/* the region query failed (0: it did not) */
+	uint64_t local_nodes;		/* nodes local to the worker (bit n = node n) */
+	int local_source;		/* enum numa_local_source */
 };
 
 /* Call once in the worker after the start barrier.  clock may be NULL. */
@@ -132,6 +137,10 @@ void tm_start(struct telemetry *t, const struct phase_clock *clock, bool track_n
  * clock and CPU read (measured once, then cached). */
 uint64_t tm_spacing_ns(void);
 void tm_checkpoint(struct telemetry *t);
+/* Page placement of the region the work type touched, measured now,
+ * while it is still mapped (numa_region_pages): replaces what
+ * numa_pages held and turns NUMA reporting on.  Call before munmap. */
+void tm_numa_region(struct telemetry *t, const void *addr, size_t len);
 
 /* Add work units; takes a checkpoint every TM_CHECKPOINT units. */
 static inline void tm_work(struct telemetry *t, uint64_t units)

@@ -43,9 +43,9 @@ const struct ty ty_metric = {
 		{"min_iteration_rate", NULL, 0, "lowest iterations per wall second", 0, M("1/s", true, AGG_MIN)},
 		{"voluntary_csw", NULL, 0, "voluntary context switches", 0, M("", false, AGG_SUM)},
 		{"involuntary_csw", NULL, 0, "involuntary context switches", 0, M("", false, AGG_SUM)},
-		{"page_locality", NULL, 0, "lowest share of a worker's pages on its cpuset's nodes", 0, M("", true, AGG_MIN)},
+		{"page_locality", NULL, 0, "lowest share of a worker's counted pages (numa_pages) on its local NUMA nodes (local_nodes: the cpuset's memory nodes, or its CPUs' nodes); undefined when a worker that tracks placement counted no pages", 0, M("", true, AGG_POOLED)},
 		{"cross_node_migration_ratio", NULL, 0, "NUMA pages migrated / pages", 0, M("", false, AGG_POOLED)},
-		{"slow_tier_ratio", NULL, 0, "share of pages on nodes outside the cpuset's", 0, M("", false, AGG_POOLED)},
+		{"slow_tier_ratio", NULL, 0, "1 - page_locality: the largest share of a worker's counted pages outside its local nodes", 0, M("", false, AGG_POOLED)},
 		{0}},
 };
 
@@ -66,7 +66,7 @@ const struct ty ty_metric = {
 	{"max_wake_latency_cv", THRESH(0, 1e9), 0, "off", "wake latency CV", CK(EV_AT_MOST, "wake_latency_cv")}, \
 	{"min_iteration_rate", THRESH(0, 1e18), 0, "off", "every worker's iterations per second", CK(EV_AT_LEAST, "min_iteration_rate")}, \
 	{"max_migration_ratio", THRESH(0, 1e9), 0, "off", "migrations per iteration", CK(EV_AT_MOST, "migration_ratio")}, \
-	{"min_page_locality", THRESH(0, 1), 0, "off", "share of pages on the cpuset's nodes", CK(EV_AT_LEAST, "page_locality")}, \
+	{"min_page_locality", THRESH(0, 1), 0, "off", "share of each worker's counted pages on its local NUMA nodes (no pages counted: fails, no data)", CK(EV_AT_LEAST, "page_locality")}, \
 	{"max_cross_node_migration_ratio", THRESH(0, 1e9), 0, "off", "NUMA page migrations per page", CK(EV_AT_MOST, "cross_node_migration_ratio")}, \
 	{"max_slow_tier_ratio", THRESH(0, 1), 0, "off", "share of pages outside the cpuset's nodes", CK(EV_AT_MOST, "slow_tier_ratio")}
 

@@ -286,6 +286,10 @@ static void check_work(struct vctx *v, const struct ynode *spec, const struct ty
 		diag_at(v->d, clone, "%s cannot run in thread clone mode; expected clone: fork", wt->name);
 	if (wi && (wi->flags & WT_THREAD_ONLY) && !thread)
 		diag_at(v->d, clone ? clone : spec, "%s runs only in thread clone mode; expected clone: thread", wt->name);
+	unsigned nodes = v->s->topo.numa_nodes;
+	if (wi && wi->min_numa_nodes && nodes < wi->min_numa_nodes)
+		diag_at(v->d, work, "%s needs at least %u NUMA nodes but the topology has %u; expected topology numa_nodes >= %u",
+			wt->name, wi->min_numa_nodes, nodes, wi->min_numa_nodes);
 	if (!strcmp(wt->name, "wake_chain")) {
 		const struct ynode *wake = ynode_get(params, "wake");
 		int64_t depth = 4;

@@ -52,6 +52,7 @@ struct worktype_info {
 	unsigned flags;
 	int gs_const;			/* group size = gs_const + sum of params */
 	const char *gs_params[4];	/* params added into the group size */
+	unsigned min_numa_nodes;	/* the topology needs at least this many nodes (0: any) */
 };
 
 /* Checks: ty_field.ext of each ty_checks field.  The row names the

@@ -167,6 +167,21 @@ const struct ty ty_work = {
 		 ALT_BARE, "absolute-deadline clock_nanosleep; records timer lateness", 0, BLOCKING},
 		{"page_locality", PARAMS(P_ITERS("region_kib", "8192", "region touched")),
 		 ALT_BARE, "touch a private region repeatedly (for NUMA locality checks)"},
+		{"numa_working_set_sweep",
+		 PARAMS(P_ITERS("size_kib", "8192", "working set swept, one read-modify-write per cache line"),
+			{"period", T_DUR(NS_MS, 10 * NS_S), 0, "100ms", "time between re-binds / CPU hops"},
+			{"rebind", &ty_bool, 0, "false", "every period, mbind the working set to the next NUMA node, moving its pages (MPOL_MF_MOVE)"},
+			{"hop", &ty_bool, 0, "false", "every period, run on the CPUs of the next NUMA node (within the allowed CPUs)"}),
+		 ALT_BARE, "sweep a private working set page by page (work unit: a cache line, iteration: a sweep); "
+			   "reports where its pages are (numa_pages, local_nodes) for the NUMA claims; needs numa_nodes >= 2",
+		 0, INFO(.min_numa_nodes = 2)},
+		{"numa_migration_churn",
+		 PARAMS({"period", T_DUR(NS_MS, 10 * NS_S), 0, "20ms", "time on one node's CPUs before moving to the next"},
+			P_ITERS("size_kib", "4096", "memory touched while moving")),
+		 ALT_BARE, "move itself between the CPUs of different NUMA nodes (sched_setaffinity) while touching its memory, "
+			   "so NUMA balancing migrates pages; reports migrations, vmstat_numa_pages_migrated and page placement; "
+			   "needs numa_nodes >= 2",
+		 0, INFO(.min_numa_nodes = 2)},
 		{"cgroup_churn", PARAMS(P_COUNT("groups", "4", "cgroups to move between"),
 					{"cycle", T_DUR(NS_MS / 10, NS_S), 0, "10ms", "time in each"}),
 		 ALT_BARE, "move itself between sibling cgroups (fork clone only)",

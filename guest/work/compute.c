@@ -3,7 +3,8 @@
  * smt_sibling_spin (pairs of spinners meant for SMT siblings),
  * ipc_variance (alternating multiply chains and random cache-line
  * touches) and page_locality (read-modify-write over a private region,
- * for NUMA placement checks).
+ * for NUMA placement checks: where the region's pages are is measured
+ * with tm_numa_region before it is unmapped).
  *
  * alu_hot widths: scalar runs 64-bit chains; vec128 runs SSE2 32-bit
  * lanes (baseline on x86-64); vec256 runs AVX2 lanes when the CPU has
@@ -206,6 +207,7 @@ static void run_page_locality(struct worker *w)
 		}
 		tm_iter(w->tm);
 	}
+	tm_numa_region(w->tm, p, len);	/* while the region is still mapped */
 	munmap(p, len);
 }
 

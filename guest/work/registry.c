@@ -25,7 +25,8 @@ extern const struct work_type
 	work_epoll_storm,							/* epoll.c */
 	work_net_loopback,							/* net.c */
 	work_irq_wake,								/* irq.c */
-	work_request_worker;							/* request.c */
+	work_request_worker,							/* request.c */
+	work_numa_working_set_sweep, work_numa_migration_churn;			/* numa.c */
 
 /* In the order of interp/worktypes.c. */
 const struct work_type *const work_types[] = {
@@ -65,6 +66,8 @@ const struct work_type *const work_types[] = {
 	&work_policy_churn,
 	&work_timer_latency,
 	&work_page_locality,
+	&work_numa_working_set_sweep,
+	&work_numa_migration_churn,
 	&work_cgroup_churn,
 	&work_epoll_storm,
 	&work_net_loopback,

@@ -311,8 +311,9 @@ static void check_threshold(struct ctx *c, const struct scope *s, const struct w
 		break;
 	default:	/* no data is not a pass: the check could not be made */
 		r->passed = false;
-		snprintf(r->detail, sizeof(r->detail), n ? "%s undefined for these %zu workers" : "no workers in scope",
-			 ci->metric, n);
+		if (!n || !metric_why(ci->metric, w, n, r->detail, sizeof(r->detail)))
+			snprintf(r->detail, sizeof(r->detail), n ? "%s undefined for these %zu workers" : "no workers in scope",
+				 ci->metric, n);
 	}
 }
 
@@ -474,7 +475,7 @@ static void eval_claim(struct ctx *c, const struct kb_insn *in)
 	}
 	if (st == MS_NOT_APPLICABLE)
 		snprintf(r->detail, sizeof(r->detail), "%s does not apply to these %zu workers", metric, n);
-	else if (isnan(v))
+	else if (isnan(v) && (!n || !metric_why(metric, w, n, r->detail, sizeof(r->detail))))
 		snprintf(r->detail, sizeof(r->detail), n ? "undefined for these %zu workers" : "no workers in scope", n);
 	finish(c, r, metric);
 	free(w);

@@ -72,6 +72,10 @@ enum metric_state {
 enum metric_state metric_eval(const char *name, const struct wview *w, size_t n, double *out);
 /* metric_eval's value (NaN unless MS_OK); false for an unknown metric. */
 bool metric_compute(const char *name, const struct wview *w, size_t n, double *out);
+/* Why metric name is undefined for these workers, in out, when the
+ * metric can tell (page_locality: which worker counted no pages); false
+ * when it cannot or the value is defined. */
+bool metric_why(const char *name, const struct wview *w, size_t n, char *out, size_t len);
 /* The metric has exactly the implementation its catalogue row's
  * aggregation calls for (tested for every row). */
 bool metric_implemented(const char *name);

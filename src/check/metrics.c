@@ -15,6 +15,8 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const cJSON *rep_item(const struct wview *w, enum rep_key k)
@@ -80,28 +82,6 @@ static double w_pages(const struct wview *w)
 		if (cJSON_IsNumber(it))
 			t += it->valuedouble;
 	return t;
-}
-
-/* Share of pages on the worker's local nodes ("local_nodes" when the
- * report has it; else every node counts as local). */
-static double w_locality(const struct wview *w)
-{
-	double total = w_pages(w);
-	if (!(total > 0))
-		return NAN;
-	const cJSON *np = rep_item(w, RK_NUMA_PAGES);
-	const cJSON *local = cJSON_GetObjectItemCaseSensitive(w->rep, "local_nodes"), *it;
-	double on = 0;
-	cJSON_ArrayForEach(it, np) {
-		bool is_local = !local;
-		const cJSON *ln;
-		cJSON_ArrayForEach(ln, local)
-			if (cJSON_IsNumber(ln) && atoi(it->string) == ln->valueint)
-				is_local = true;
-		if (is_local && cJSON_IsNumber(it))
-			on += it->valuedouble;
-	}
-	return on / total;
 }
 
 /* ---- aggregation ------------------------------------------------------------- */
@@ -307,6 +287,91 @@ static double s_throughput_cv(const struct wview *w, size_t n, bool *na)
 	return cv;
 }
 
+/* ---- NUMA page locality ---------------------------------------------------
+ * A worker's locality is the share of the pages it counted (numa_pages:
+ * the region its work touched, or its whole process) that sit on its
+ * local nodes (local_nodes: its cpuset's cpuset.mems.effective, or the
+ * nodes of its CPUs).  A report without numa_pages does not track
+ * placement and is left out; one that tracks it but counted no page, or
+ * does not say which nodes are local, makes the scope's locality
+ * undefined — no data is never a pass. */
+
+enum loc_state { LOC_OK, LOC_UNTRACKED, LOC_NO_PAGES, LOC_NO_LOCAL };
+
+static enum loc_state locality_one(const struct wview *w, double *out)
+{
+	const cJSON *np = rep_item(w, RK_NUMA_PAGES), *local = rep_item(w, RK_LOCAL_NODES), *it, *ln;
+	*out = NAN;
+	if (!cJSON_IsObject(np))
+		return LOC_UNTRACKED;
+	double total = 0, on = 0;
+	cJSON_ArrayForEach(it, np) {
+		if (!cJSON_IsNumber(it) || !(it->valuedouble > 0))
+			continue;
+		total += it->valuedouble;
+		bool is_local = false;
+		char *end;
+		long node = strtol(it->string, &end, 10);
+		cJSON_ArrayForEach(ln, local)
+			if (cJSON_IsNumber(ln) && !*end && end != it->string && node == ln->valueint)
+				is_local = true;
+		if (is_local)
+			on += it->valuedouble;
+	}
+	if (!(total > 0))
+		return LOC_NO_PAGES;
+	if (!cJSON_IsArray(local) || !cJSON_GetArraySize(local))
+		return LOC_NO_LOCAL;
+	*out = on / total;
+	return LOC_OK;
+}
+
+static double s_page_locality(const struct wview *w, size_t n, bool *na)
+{
+	(void)na;
+	double worst = NAN, v;
+	for (size_t i = 0; i < n; i++) {
+		enum loc_state st = locality_one(&w[i], &v);
+		if (st == LOC_UNTRACKED)
+			continue;
+		if (st != LOC_OK)
+			return NAN;
+		if (isnan(worst) || v < worst)
+			worst = v;
+	}
+	return worst;
+}
+
+static bool why_page_locality(const struct wview *w, size_t n, char *out, size_t len)
+{
+	size_t tracked = 0;
+	double v;
+	for (size_t i = 0; i < n; i++) {
+		enum loc_state st = locality_one(&w[i], &v);
+		if (st == LOC_UNTRACKED)
+			continue;
+		tracked++;
+		if (st == LOC_OK)
+			continue;
+		const char *scope = cJSON_GetStringValue(rep_item(&w[i], RK_NUMA_SCOPE));
+		const char *err = cJSON_GetStringValue(rep_item(&w[i], RK_NUMA_ERROR));
+		if (st == LOC_NO_PAGES)
+			snprintf(out, len, "no data: worker pid %.0f (%s) counted no resident pages (numa_scope %s%s%s)",
+				 rep_id_num(&w[i], RK_PID), rep_id_str(&w[i], RK_WORK) ? rep_id_str(&w[i], RK_WORK) : "?",
+				 scope ? scope : "?", err ? ", " : "", err ? err : "");
+		else
+			snprintf(out, len, "no data: worker pid %.0f (%s) does not report its local NUMA nodes (local_nodes)",
+				 rep_id_num(&w[i], RK_PID), rep_id_str(&w[i], RK_WORK) ? rep_id_str(&w[i], RK_WORK) : "?");
+		return true;
+	}
+	if (!tracked && n) {
+		snprintf(out, len, "no data: none of these %zu workers reports page placement "
+			 "(a mem_policy or a NUMA work type turns it on)", n);
+		return true;
+	}
+	return false;
+}
+
 static double s_cross_node(const struct wview *w, size_t n, bool *na)
 {
 	(void)na;
@@ -321,8 +386,7 @@ static double s_cross_node(const struct wview *w, size_t n, bool *na)
 
 static double s_slow_tier(const struct wview *w, size_t n, bool *na)
 {
-	(void)na;
-	return 1 - aggregate(w, n, w_locality, AGG_MIN);
+	return 1 - s_page_locality(w, n, na);
 }
 
 /* ---- the table ------------------------------------------------------------------ */
@@ -331,6 +395,8 @@ static const struct metric_impl {
 	const char *name;
 	per_worker worker;	/* combined by the catalogue row's agg */
 	per_scope scope;	/* AGG_POOLED / AGG_COUNT rows */
+	/* why the value is undefined, when the metric can say (may be NULL) */
+	bool (*why)(const struct wview *w, size_t n, char *out, size_t len);
 } metrics[] = {
 	{"workers", NULL, s_workers},
 	{"num_cpus", NULL, s_num_cpus},
@@ -362,9 +428,9 @@ static const struct metric_impl {
 	{"min_iteration_rate", w_iter_rate, NULL},
 	{"voluntary_csw", w_vcsw, NULL},
 	{"involuntary_csw", w_ivcsw, NULL},
-	{"page_locality", w_locality, NULL},
+	{"page_locality", NULL, s_page_locality, why_page_locality},
 	{"cross_node_migration_ratio", NULL, s_cross_node},
-	{"slow_tier_ratio", NULL, s_slow_tier},
+	{"slow_tier_ratio", NULL, s_slow_tier, why_page_locality},
 };
 
 static const struct metric_impl *impl_of(const char *name)
@@ -406,6 +472,12 @@ enum metric_state metric_eval(const char *name, const struct wview *w, size_t n,
 	if (isnan(*out))
 		return na ? MS_NOT_APPLICABLE : MS_NO_DATA;
 	return MS_OK;
+}
+
+bool metric_why(const char *name, const struct wview *w, size_t n, char *out, size_t len)
+{
+	const struct metric_impl *m = impl_of(name);
+	return m && m->why && m->why(w, n, out, len);
 }
 
 bool metric_compute(const char *name, const struct wview *w, size_t n, double *out)

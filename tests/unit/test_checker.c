@@ -334,6 +334,122 @@ static void test_spread_has_one_meaning(void **st)
 	cJSON_Delete((cJSON *)v.rep);
 }
 
+/* ---- NUMA page locality ---------------------------------------------------- */
+
+static double locality(const char *rep_json, enum metric_state *st, char *why, size_t n)
+{
+	struct wview v = {cJSON_Parse(rep_json), NULL, "a"};
+	assert_non_null(v.rep);
+	double x;
+	*st = metric_eval("page_locality", &v, 1, &x);
+	why[0] = 0;
+	metric_why("page_locality", &v, 1, why, n);
+	cJSON_Delete((cJSON *)v.rep);
+	return x;
+}
+
+/* pages on local nodes / pages counted; the user's report (26 on node 0,
+ * 207 on node 1, CPUs on node 1) reads 207/233, not 1. */
+static void test_page_locality_share(void **st)
+{
+	(void)st;
+	enum metric_state ms;
+	char why[256];
+	double x = locality("{\"type\":\"worker\",\"pid\":7,\"numa_pages\":{\"0\":26,\"1\":207},\"local_nodes\":[1]}",
+			    &ms, why, sizeof(why));
+	assert_int_equal(ms, MS_OK);
+	assert_float_equal(x, 207.0 / 233.0, 1e-12);
+	x = locality("{\"type\":\"worker\",\"numa_pages\":{\"0\":2048},\"local_nodes\":[1]}", &ms, why, sizeof(why));
+	assert_int_equal(ms, MS_OK);
+	assert_float_equal(x, 0, 0);
+	x = locality("{\"type\":\"worker\",\"numa_pages\":{\"0\":10,\"1\":30,\"2\":60},\"local_nodes\":[0,2]}",
+		     &ms, why, sizeof(why));
+	assert_float_equal(x, 0.7, 1e-12);
+	x = locality("{\"type\":\"worker\",\"numa_pages\":{\"1\":5},\"local_nodes\":[1]}", &ms, why, sizeof(why));
+	assert_float_equal(x, 1, 0);
+}
+
+/* No data is never a pass: no pages counted, no local node set, or no
+ * worker tracking placement leave the value undefined, with a reason. */
+static void test_page_locality_no_data(void **st)
+{
+	(void)st;
+	enum metric_state ms;
+	char why[256];
+	double x = locality("{\"type\":\"worker\",\"pid\":9,\"work\":\"page_locality\",\"numa_pages\":{},"
+			    "\"numa_scope\":\"region\",\"local_nodes\":[0]}", &ms, why, sizeof(why));
+	assert_int_equal(ms, MS_NO_DATA);
+	assert_true(isnan(x));
+	assert_non_null(strstr(why, "worker pid 9 (page_locality) counted no resident pages (numa_scope region"));
+	/* the old report shape: pages but no local nodes — every node used to count as local */
+	x = locality("{\"type\":\"worker\",\"pid\":3,\"numa_pages\":{\"0\":26,\"1\":207}}", &ms, why, sizeof(why));
+	assert_int_equal(ms, MS_NO_DATA);
+	assert_non_null(strstr(why, "does not report its local NUMA nodes"));
+	x = locality("{\"type\":\"worker\",\"pid\":3,\"numa_pages\":{\"0\":26},\"local_nodes\":[]}", &ms, why, sizeof(why));
+	assert_int_equal(ms, MS_NO_DATA);
+	x = locality("{\"type\":\"worker\",\"pid\":4}", &ms, why, sizeof(why));
+	assert_int_equal(ms, MS_NO_DATA);
+	assert_non_null(strstr(why, "reports page placement"));
+}
+
+/* Scope: the lowest worker wins; a worker without placement tracking is
+ * left out, one that tracks but counted nothing makes the whole scope
+ * undefined; min_page_locality and the pointwise claim fail then, with
+ * the reason in the detail; slow_tier_ratio is 1 - page_locality. */
+static void test_page_locality_claims(void **st)
+{
+	(void)st;
+	const char *yaml = "topology: 2n2l1c1t\n"
+			   "backdrop: {cgroups: [{name: a, workers: 3, mem_policy: {bind: [0]}}]}\n"
+			   "claims:\n  min_page_locality: 0.5\n"
+			   "  metrics: [{metric: page_locality, cgroup: a, at_least: 0.5},\n"
+			   "            {metric: slow_tier_ratio, cgroup: a, at_most: 0.5}]\n";
+	cJSON *r = cJSON_CreateArray();
+	cJSON *w1 = worker("a", 1, 100, 1000, 900, 5, "[0]", NULL);
+	cJSON_AddItemToObject(w1, "numa_pages", cJSON_Parse("{\"0\":90,\"1\":10}"));
+	cJSON_AddItemToObject(w1, "local_nodes", cJSON_Parse("[0]"));
+	cJSON *w2 = worker("a", 2, 100, 1000, 900, 5, "[1]", NULL);
+	cJSON_AddItemToObject(w2, "numa_pages", cJSON_Parse("{\"0\":40,\"1\":60}"));
+	cJSON_AddItemToObject(w2, "local_nodes", cJSON_Parse("[1]"));
+	cJSON *w3 = worker("a", 3, 100, 1000, 900, 5, "[1]", NULL);	/* no placement tracked */
+	cJSON_AddItemToArray(r, w1);
+	cJSON_AddItemToArray(r, w2);
+	cJSON_AddItemToArray(r, w3);
+	struct check_output o;
+	run_checks(yaml, r, &o);
+	const struct claim_result *chk = find(&o, "min_page_locality", "cgroup a");
+	assert_non_null(chk);
+	assert_float_equal(chk->actual, 0.6, 1e-12);
+	assert_true(chk->passed);
+	const struct claim_result *slow = find(&o, "slow_tier_ratio", "cgroup a");
+	assert_float_equal(slow->actual, 0.4, 1e-12);
+	assert_true(slow->passed);
+	check_output_free(&o);
+
+	/* a remote worker fails the check */
+	cJSON_ReplaceItemInObject(w2, "numa_pages", cJSON_Parse("{\"0\":100}"));
+	run_checks(yaml, r, &o);
+	chk = find(&o, "min_page_locality", "cgroup a");
+	assert_float_equal(chk->actual, 0, 0);
+	assert_int_equal(chk->status, CS_FAILED);
+	check_output_free(&o);
+
+	/* a worker that counted nothing: undefined, failed, and why */
+	cJSON_ReplaceItemInObject(w2, "numa_pages", cJSON_CreateObject());
+	run_checks(yaml, r, &o);
+	chk = find(&o, "min_page_locality", "cgroup a");
+	assert_true(isnan(chk->actual));
+	assert_int_equal(chk->status, CS_FAILED);
+	assert_false(chk->passed);
+	assert_non_null(strstr(chk->detail, "worker pid 2"));
+	assert_non_null(strstr(chk->detail, "counted no resident pages"));
+	const struct claim_result *met = find(&o, "page_locality", "cgroup a");
+	assert_int_equal(met->status, CS_FAILED);
+	assert_non_null(strstr(met->detail, "counted no resident pages"));
+	check_output_free(&o);
+	cJSON_Delete(r);
+}
+
 /* Regression (issue 13.3): every check row names an evaluator the
  * checker has; none is routed by guesswork. */
 static void test_every_check_has_its_evaluator(void **st)
@@ -757,6 +873,9 @@ int main(void)
 		cmocka_unit_test(test_ktap_claim),
 		cmocka_unit_test(test_yaml_output_and_absent_metric),
 		cmocka_unit_test(test_console_findings),
+		cmocka_unit_test(test_page_locality_share),
+		cmocka_unit_test(test_page_locality_no_data),
+		cmocka_unit_test(test_page_locality_claims),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

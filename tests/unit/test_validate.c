@@ -128,6 +128,27 @@ static void test_semantic_errors(void **st)
 	check_one("backdrop: {cgroups: [{name: a, affinity: smt_pair}]}\n", 1, 42, "threads >= 2");
 }
 
+/* The NUMA work types need two nodes: refused on one, at the work's
+ * own position, bare or with parameters; accepted on two. */
+static void test_numa_work_needs_nodes(void **st)
+{
+	(void)st;
+	check_one("backdrop: {cgroups: [{name: a, work: numa_working_set_sweep}]}\n", 1, 38,
+		  "numa_working_set_sweep needs at least 2 NUMA nodes but the topology has 1; expected topology numa_nodes >= 2");
+	check_one("topology: 1n2l2c1t\n"
+		  "backdrop: {cgroups: [{name: a, workers: 2, work: {numa_migration_churn: {period: 10ms}}}]}\n",
+		  2, 50, "numa_migration_churn needs at least 2 NUMA nodes");
+	struct diag d = {0};
+	struct scenario s;
+	assert_true(load("topology: 2n2l2c1t\n"
+			 "backdrop: {cgroups: [{name: a, workers: 2, work: {numa_migration_churn: {period: 10ms}}},\n"
+			 "  {name: b, work: {numa_working_set_sweep: {size_kib: 64, rebind: true, hop: true}}}]}\n",
+			 &d, &s));
+	assert_int_equal(d.errors, 0);
+	diag_free(&d);
+	scenario_free(&s);
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -271,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_three_mistakes_three_errors),
 		cmocka_unit_test(test_type_errors),
 		cmocka_unit_test(test_semantic_errors),
+		cmocka_unit_test(test_numa_work_needs_nodes),
 		cmocka_unit_test(test_includes),
 		cmocka_unit_test(test_alias_bomb_bounded),
 		cmocka_unit_test(test_lowering_fills_defaults),

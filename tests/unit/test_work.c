@@ -38,6 +38,7 @@
 #include "telemetry.h"
 #include "work.h"
 #include "work/work_util.h"
+#include "numa.h"
 
 #define RUN_NS 150000000ull
 #define STOP_LIMIT_NS 1000000000ull
@@ -51,6 +52,9 @@ enum {
 	ERR_OK = 1 << 5,	/* an error message is allowed */
 	ERR_POS0 = 1 << 6,	/* pos 0 must report an error */
 	RESET_POLICY = 1 << 7,	/* thread must end as SCHED_OTHER, nice 0 */
+	NUMA = 1 << 8,		/* measured its region's pages, knows its local nodes,
+				 * ended with the affinity it started with */
+	MIGRATES = 1 << 9,	/* CPU changes seen (when 2+ CPUs are allowed) */
 };
 
 struct tcase {
@@ -114,7 +118,10 @@ static const struct tcase cases[] = {
 	{"cross_affinity_churn", "spin_iters=1024", 1, WAKE_ALL},
 	{"policy_churn", "spin_iters=1024", 1, WAKE_ALL | RESET_POLICY},
 	{"timer_latency", "interval=1ms", 1, WAKE_ALL},
-	{"page_locality", "region_kib=1024", 1, 0},
+	{"page_locality", "region_kib=1024", 1, NUMA},
+	{"numa_working_set_sweep", "size_kib=1024,period=5ms,rebind=true,hop=true", 1, NUMA},
+	{"numa_working_set_sweep", "size_kib=64,period=100ms,rebind=false,hop=false", 1, NUMA},
+	{"numa_migration_churn", "period=2ms,size_kib=512", 1, NUMA | MIGRATES},
 	{"cgroup_churn", "groups=2,cycle=1ms", 1, ERR_POS0},	/* thread mode: refused */
 	{"epoll_storm", "producers=1,consumers=1,fds=64,events_per_burst=16,burst_iters=1024,consume_iters=64",
 	 2, WAKE_RECV},
@@ -187,7 +194,14 @@ struct tw {
 	bool no_rt;
 	uint64_t end_ns;
 	int post_policy, post_nice;
+	int pre_cpus, post_cpus;	/* allowed CPUs before and after the loop */
 };
+
+static int allowed_cpus(void)
+{
+	cpu_set_t cs;
+	return sched_getaffinity(0, sizeof(cs), &cs) ? -1 : CPU_COUNT(&cs);
+}
 
 static void drop_cap_sys_nice(void)
 {
@@ -208,7 +222,9 @@ static void *worker_thread(void *arg)
 	if (x->no_rt)
 		drop_cap_sys_nice();
 	tm_start(&x->tm, NULL, false);
+	x->pre_cpus = allowed_cpus();
 	x->w.type->run(&x->w);
+	x->post_cpus = allowed_cpus();
 	tm_finish(&x->tm);
 	x->end_ns = tm_now_ns();
 	x->post_policy = sched_getscheduler(0);
@@ -290,6 +306,40 @@ static void group_free(struct grun *r)
 	kb_free(&r->p);
 }
 
+/* The region's pages were counted while mapped (every page of a small
+ * region queried, at least the touched ones resident), the local node
+ * set is known, and the worker ended with the CPUs it started with (so
+ * local_nodes describes its placement, not its last hop). */
+static void check_numa(const struct tw *x, const struct tcase *tc, int pos)
+{
+	const struct telemetry *t = &x->tm;
+	const char *kib = strstr(tc->params, "_kib=");
+	uint64_t want = kib ? strtoull(kib + 5, NULL, 10) * 1024 / 4096 : 0;
+	uint64_t counted = 0, local = 0;
+	for (int n = 0; n < TM_MAX_NODES; n++) {
+		counted += t->numa_pages[n];
+		if (t->local_nodes & (1ull << n))
+			local += t->numa_pages[n];
+	}
+	print_message("  %-20s pos %d: numa queried %llu counted %llu local %llu (nodes 0x%llx) cpus %d -> %d\n",
+		      tc->name, pos, (unsigned long long)t->numa_queried, (unsigned long long)counted,
+		      (unsigned long long)local, (unsigned long long)t->local_nodes, x->pre_cpus, x->post_cpus);
+	if (!t->numa_region || !t->track_numa || t->numa_errno)
+		fail_msg("%s pos %d: region not measured (errno %d)", tc->name, pos, t->numa_errno);
+	if (want && t->numa_queried != want)
+		fail_msg("%s pos %d: %llu pages queried, want %llu", tc->name, pos,
+			 (unsigned long long)t->numa_queried, (unsigned long long)want);
+	if (!counted || counted > t->numa_queried)
+		fail_msg("%s pos %d: %llu pages counted of %llu queried", tc->name, pos,
+			 (unsigned long long)counted, (unsigned long long)t->numa_queried);
+	if (!t->local_nodes || !local)
+		fail_msg("%s pos %d: local nodes 0x%llx hold %llu of the counted pages", tc->name, pos,
+			 (unsigned long long)t->local_nodes, (unsigned long long)local);
+	if (x->post_cpus != x->pre_cpus)
+		fail_msg("%s pos %d: ended with %d CPUs allowed, started with %d", tc->name, pos,
+			 x->post_cpus, x->pre_cpus);
+}
+
 static void check_group(const struct grun *r, const struct tcase *tc)
 {
 	uint64_t wake_sum = 0;
@@ -325,6 +375,10 @@ static void check_group(const struct grun *r, const struct tcase *tc)
 			fail_msg("%s pos %d (receiver): no wake samples", tc->name, i);
 		if ((tc->flags & FORKS) && !x->tm.forks)
 			fail_msg("%s pos %d: no forks counted", tc->name, i);
+		if (tc->flags & NUMA)
+			check_numa(x, tc, i);
+		if ((tc->flags & MIGRATES) && x->pre_cpus >= 2 && !x->tm.migration_count)
+			fail_msg("%s pos %d: no CPU change seen with %d CPUs allowed", tc->name, i, x->pre_cpus);
 		if ((tc->flags & RESET_POLICY) && (x->post_policy != SCHED_OTHER || x->post_nice != 0))
 			fail_msg("%s pos %d: ended with policy %d nice %d", tc->name, i, x->post_policy,
 				 x->post_nice);
@@ -352,6 +406,8 @@ static bool group_ready(const struct grun *r, const struct tcase *tc)
 		if (((tc->flags & WAKE_ALL) || ((tc->flags & WAKE_RECV) && i > 0)) && !wakes)
 			return false;
 		if ((tc->flags & FORKS) && !peek(&t->forks))
+			return false;
+		if ((tc->flags & MIGRATES) && r->ws[i].pre_cpus >= 2 && !peek(&t->migration_count))
 			return false;
 	}
 	return !(tc->flags & WAKE_ANY) || wake_sum;
@@ -709,6 +765,68 @@ static void test_cgroup_attach_storm_moves(void **state)
 	munmap(res, sizeof(*res) + 2 * sizeof(uint64_t));
 }
 
+/* ---- NUMA measurement helpers (guest/numa.c), on this host ----------------- */
+
+/* Only the pages touched are counted, while the region is mapped; a
+ * region larger than NUMA_SAMPLE_MAX pages is sampled evenly (every
+ * second page of 2 * NUMA_SAMPLE_MAX: touching the first quarter counts
+ * exactly a quarter of the sample).  The local node set is known and
+ * holds the pages this thread touched (first touch, default policy). */
+static void test_numa_region_counts_touched(void **state)
+{
+	(void)state;
+	size_t page = 4096, pages = 2 * NUMA_SAMPLE_MAX, len = pages * page;
+	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(p != MAP_FAILED);
+	madvise(p, len, MADV_NOHUGEPAGE);	/* one touch, one page: no THP fault-around */
+	uint64_t counts[NUMA_MAX_NODES] = {0}, queried = 0, sum = 0;
+	assert_int_equal(numa_region_pages(p, 64 * page, counts, &queried), 0);
+	assert_int_equal(queried, 64);
+	for (int n = 0; n < NUMA_MAX_NODES; n++)
+		sum += counts[n];
+	assert_int_equal(sum, 0);	/* nothing touched, nothing resident */
+	for (size_t i = 0; i < 10; i++)
+		p[i * page] = 1;
+	assert_int_equal(numa_region_pages(p, 64 * page, counts, &queried), 0);
+	sum = 0;
+	for (int n = 0; n < NUMA_MAX_NODES; n++)
+		sum += counts[n];
+	assert_int_equal(sum, 10);
+	/* sampled: the first quarter touched */
+	memset(p, 1, len / 4);
+	memset(counts, 0, sizeof(counts));
+	assert_int_equal(numa_region_pages(p, len, counts, &queried), 0);
+	assert_int_equal(queried, NUMA_SAMPLE_MAX);
+	sum = 0;
+	for (int n = 0; n < NUMA_MAX_NODES; n++)
+		sum += counts[n];
+	assert_int_equal(sum, NUMA_SAMPLE_MAX / 4);
+	/* tm_numa_region replaces what numa_pages held and turns reporting on */
+	struct telemetry t;
+	tm_start(&t, NULL, false);
+	t.numa_pages[5] = 99;
+	tm_numa_region(&t, p, 64 * page);
+	tm_finish(&t);
+	assert_true(t.track_numa && t.numa_region && t.numa_read);
+	assert_int_equal(t.numa_queried, 64);
+	assert_int_equal(t.numa_pages[5], 0);
+	uint64_t local = 0;
+	sum = 0;
+	for (int n = 0; n < NUMA_MAX_NODES; n++) {
+		sum += t.numa_pages[n];
+		if (t.local_nodes & (1ull << n))
+			local += t.numa_pages[n];
+	}
+	assert_int_equal(sum, 64);
+	print_message("  local nodes 0x%llx (%s), %llu of 64 pages on them\n", (unsigned long long)t.local_nodes,
+		      numa_local_source_name((enum numa_local_source)t.local_source), (unsigned long long)local);
+	assert_true(t.local_nodes != 0);
+	assert_int_not_equal(t.local_source, NL_UNKNOWN);
+	assert_true(local > 0);
+	tm_free(&t);
+	munmap(p, len);
+}
+
 int main(void)
 {
 	/* RT types must be refused: no RLIMIT_RTPRIO escape hatch either */
@@ -718,7 +836,7 @@ int main(void)
 		setrlimit(RLIMIT_RTPRIO, &rl);
 	}
 	enum { NC = sizeof(cases) / sizeof(cases[0]) };
-	struct CMUnitTest tests[NC + 9];
+	struct CMUnitTest tests[NC + 10];
 	static char names[NC][160];
 	for (size_t i = 0; i < NC; i++) {
 		snprintf(names[i], sizeof(names[i]), "%s %s", cases[i].name, cases[i].params);
@@ -734,5 +852,6 @@ int main(void)
 	tests[NC + 6] = (struct CMUnitTest)cmocka_unit_test(test_request_latency);
 	tests[NC + 7] = (struct CMUnitTest)cmocka_unit_test(test_wake_samples_sane);
 	tests[NC + 8] = (struct CMUnitTest)cmocka_unit_test(test_cgroup_attach_storm_moves);
-	return _cmocka_run_group_tests("work", tests, NC + 9, NULL, NULL);
+	tests[NC + 9] = (struct CMUnitTest)cmocka_unit_test(test_numa_region_counts_touched);
+	return _cmocka_run_group_tests("work", tests, NC + 10, NULL, NULL);
 }
