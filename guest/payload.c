@@ -6,6 +6,7 @@
  * host as JSON; the checks in the program are evaluated there. */
 #include "executor.h"
 #include "json.h"
+#include "record.h"
 #include "report.h"
 
 #include <errno.h>
@@ -151,13 +152,21 @@ int payload_run(struct exec *x, const struct kb_insn *in)
 		exec_op_error(x, in, cg, def ? E2BIG : ENOENT, "payload '%s' cannot start", name);
 		return -1;
 	}
-	const char *argv[258];
+	const char *argv[258], *bin = kb_get_str(&x->prog, def, "binary");
 	int argc = 0;
-	argv[argc++] = kb_get_str(&x->prog, def, "binary");
+	/* The host packed a binary given by path (or kernel:PATH) as
+	 * /include-files/BASENAME; a bare name is found on PATH. */
+	char packed[300];
+	if (strchr(bin, '/') || !strncmp(bin, "kernel:", 7)) {
+		snprintf(packed, sizeof(packed), "/include-files/%s", strrchr(bin, '/') ? strrchr(bin, '/') + 1 : bin + 7);
+		bin = packed;
+	}
+	argv[argc++] = bin;
 	collect_args(x, def, argv, &argc, 200);
 	collect_args(x, in, argv, &argc, 256);
 	argv[argc] = NULL;
-	int64_t cap = DEFAULT_CAP, parent_pgrp = 0;
+	int64_t cap = DEFAULT_CAP, parent_pgrp = 0, line_buffered = 0;
+	kb_get_int(&x->prog, def, "line_buffered", &line_buffered);
 	kb_get_int(&x->prog, def, "output_cap", &cap);
 	kb_get_int(&x->prog, def, "uses_parent_pgrp", &parent_pgrp);
 	int out[2], err[2], ready[2];
@@ -188,6 +197,10 @@ int payload_run(struct exec *x, const struct kb_insn *in)
 			dup2(err[1], 2);
 			int nul = open("/dev/null", O_RDONLY);
 			dup2(nul, 0);
+			if (line_buffered) {	/* what stdbuf -oL does */
+				setenv("_STDBUF_O", "L", 1);
+				setenv("LD_PRELOAD", GUEST_STDBUF_LIB, 1);
+			}
 			execvp(argv[0], (char *const *)argv);
 			e = errno;
 		}

@@ -16,6 +16,8 @@
 #define REC_HEADER 16
 #define REC_MAX_PAYLOAD (64u << 20)
 #define DATA_PORT_NAME "ktstr.data"
+/* Where the host packs coreutils' libstdbuf for line_buffered payloads. */
+#define GUEST_STDBUF_LIB "/ktstr/lib/libstdbuf.so"
 
 enum rec_type {
 	REC_HELLO = 1,		/* executor started: text "ktstr-guest <version>" */

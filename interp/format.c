@@ -312,10 +312,29 @@ static const struct ty ty_payload_def = {
 		{"metrics", &(const struct ty){.kind = TY_LIST, .elem = &ty_key_metric}, 0, NULL,
 		 "the metrics that matter: in the report and in `ktstr compare` (absent: the report lists a few of all)"},
 		{"uses_parent_pgrp", &ty_bool, 0, "false", "stay in the executor's process group (for job-control programs)"},
+		{"line_buffered", &ty_bool, 0, "false", "stdout line-buffered (coreutils' libstdbuf preloaded, as stdbuf -oL): for a program that forks after printing into the pipe, whose children would print its buffered output again"},
 		{"include_files", &ty_str_list, 0, NULL, "extra host files packed into the VM at /include-files/NAME (relative paths: to the defining file); executables come with their libraries and are on PATH"},
 		{"known_flags", &ty_name_list, 0, NULL, "allowed --long-flags (absent: any)"},
 		{"output_cap", T_INT(1024, 64 << 20), 0, "1048576", "bytes of output kept"},
 		{"override", &ty_bool, 0, "false", "replace an included payload of the same name"},
+		{0}},
+};
+
+/* ---- console findings ---------------------------------------------------- */
+
+/* The names of the host's console patterns (src/check/findings.c, which
+ * has a pattern for each: a unit test keeps the two equal). */
+const struct ty ty_finding = {
+	.kind = TY_VARIANT, .id = "finding",
+	.doc = "A named problem in the kernel console; any finding fails a run unless the scenario expects it.",
+	.alts = (const struct ty_alt[]){
+		{"kernel_panic", NULL, 0, "Kernel panic"}, {"bug", NULL, 0, "BUG: (not a soft lockup)"},
+		{"oops", NULL, 0, "Oops:"}, {"warning", NULL, 0, "WARNING: with a CPU/PID or location"},
+		{"hung_task", NULL, 0, "a task blocked past the hung-task timeout"},
+		{"rcu_stall", NULL, 0, "an RCU stall"}, {"soft_lockup", NULL, 0, "a soft lockup"},
+		{"hard_lockup", NULL, 0, "a hard lockup"},
+		{"sched_ext_disabled", NULL, 0, "sched_ext disabled or errored a BPF scheduler"},
+		{"sched_ext_stall", NULL, 0, "sched_ext's watchdog saw a runnable task stall"},
 		{0}},
 };
 
@@ -449,6 +468,8 @@ const struct ty ty_scenario = {
 		{"sysctls", &ty_sysctls, 0, NULL, "sysctls set in the guest before anything starts"},
 		{"trace", &(const struct ty){.kind = TY_LIST, .elem = &ty_trace_group, .flags = TYF_NONEMPTY}, 0, NULL,
 		 "record these kernel event groups in the guest for the whole run (trace.dat for KernelShark and trace-cmd, a Perfetto file, the HTML timeline); `ktstr run --trace` records sched and sched_ext; a max_runnable_wait_ms claim records sched"},
+		{"expect_findings", &(const struct ty){.kind = TY_LIST, .elem = &ty_finding}, 0, NULL,
+		 "console findings the scenario provokes on purpose (sched_ext_disabled when tests load schedulers meant to fail): listed in the result as expected, not failed"},
 		{"disk", &ty_disk, 0, NULL, "a scratch block device for I/O work types and payloads (virtio-blk on a sparse host file, removed with the run)"},
 		DEFINITION_FIELDS,
 		{"backdrop", &ty_backdrop, 0, NULL, "whole-run setup"},

@@ -596,6 +596,9 @@ void scenario_lower(const struct scenario *s, struct kb_program *p)
 	if (desc)
 		kb_str(p, "description", desc->str);
 	kb_str(p, "source", s->path);
+	const struct ynode *ef = ynode_get(s->root, "expect_findings");
+	for (size_t i = 0; ef && i < ef->n; i++)
+		kb_str(p, "expect_finding", ef->items[i]->str);
 	lower_scheduler(&c);
 	if (s->sched)
 		lower_sysctls(&c, ynode_get(s->sched, "sysctls"));

@@ -28,7 +28,7 @@ extern const struct ty ty_op, ty_work, ty_phase;
 extern const struct ty ty_checks, ty_claims, ty_scenario_claims, ty_metric, ty_pointwise;
 /* Checks on the host monitor's summary: scenario claims only. */
 extern const struct ty_field monitor_check_fields[];
-extern const struct ty ty_mpol_flag, ty_clone_mode, ty_trace_group;
+extern const struct ty ty_mpol_flag, ty_clone_mode, ty_trace_group, ty_finding;
 
 /* The keys of a workspec, shared by cgroup definitions and spawn ops. */
 #define WORKSPEC_FIELDS \

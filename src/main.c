@@ -16,7 +16,7 @@ const struct builtin builtins[] = {
 	 "check scenario files without running them"},
 	{"dump", cmd_dump, "dump [-o OUT.ktbc] FILE.yaml|FILE.ktbc",
 	 "lower a scenario and print its bytecode (or write it)"},
-	{"list", cmd_list, "list [DIR] | list --profiles FILE", "list the scenario catalog, or a file's scheduler flag profiles"},
+	{"list", cmd_list, "list [DIR] | list --payloads | list --profiles FILE", "list the scenario catalog, the payload catalog, or a file's scheduler flag profiles"},
 	{"schema", cmd_schema, "schema [--man]",
 	 "print the JSON Schema of the format (or its man reference)"},
 	{"kernel", cmd_kernel, "kernel build [--source DIR|TARBALL] [--jobs N] [--force] | kernel list | kernel path [KEY]",

@@ -23,6 +23,11 @@ static const struct {
 	{"sched_ext_stall", "sched_ext: .*(runnable task stall|watchdog failed)"},
 };
 
+const char *findings_name(size_t i)
+{
+	return i < ARRAY_SIZE(patterns) ? patterns[i].name : NULL;
+}
+
 size_t findings_scan(const char *text, struct finding *out, size_t max)
 {
 	size_t n = 0;

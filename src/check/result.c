@@ -130,7 +130,18 @@ static void add_workers(cJSON *r, const cJSON *records)
 	free(names);
 }
 
-static void add_findings(cJSON *r, const char *console)
+static bool expected_finding(const struct kb_program *p, const char *name)
+{
+	const struct kb_insn *in = &p->insn[0];
+	for (uint32_t k = 0; p->ninsn && k < in->nops; k++) {
+		const struct kb_operand *o = &p->opnd[in->first + k];
+		if (o->type == KB_STR && !strcmp(p->str[o->key], "expect_finding") && !strcmp(p->str[o->s], name))
+			return true;
+	}
+	return false;
+}
+
+static void add_findings(cJSON *r, const char *console, const struct kb_program *p)
 {
 	struct finding f[16];
 	size_t n = findings_scan(console, f, 16);
@@ -139,6 +150,8 @@ static void add_findings(cJSON *r, const char *console)
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", f[i].name);
 		cJSON_AddStringToObject(o, "line", f[i].line);
+		if (expected_finding(p, f[i].name))
+			cJSON_AddTrueToObject(o, "expected");
 		cJSON_AddItemToArray(arr, o);
 	}
 }
@@ -219,6 +232,10 @@ static void decide(cJSON *r)
 	size_t failed = 0;
 	cJSON_ArrayForEach(c, claims)
 		failed += claim_status_of(c) == CS_FAILED;
+	const cJSON *unexpected = NULL;
+	cJSON_ArrayForEach(c, findings)
+		if (!unexpected && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "expected")))
+			unexpected = c;
 	char sched[600];
 	const char *skip = jstr(r, "skip_reason");
 	if (skip) {
@@ -231,10 +248,9 @@ static void decide(cJSON *r)
 		size_t l = strlen(seen);
 		memcpy(reason, seen, l + 1);
 		snprintf(reason + l, sizeof(reason) - l, "%s", sched);
-	} else if (cJSON_GetArraySize(findings)) {
-		const cJSON *f = cJSON_GetArrayItem(findings, 0);
+	} else if (unexpected) {
 		v = V_FAIL;
-		snprintf(reason, sizeof(reason), "kernel console: %s: %s", jstr(f, "name"), jstr(f, "line"));
+		snprintf(reason, sizeof(reason), "kernel console: %s: %s", jstr(unexpected, "name"), jstr(unexpected, "line"));
 	} else if (run_error && !started) {
 		v = V_ERROR;
 		snprintf(reason, sizeof(reason), "%s", run_error);
@@ -309,7 +325,7 @@ cJSON *result_build(const struct kb_program *p, const struct result_meta *m,
 		check_output_free(&co);
 	}
 	payload_summaries(r, p, run->records);
-	add_findings(r, run->vm.console);
+	add_findings(r, run->vm.console, p);
 	add_workers(r, run->records);
 	cJSON_AddItemToObject(r, "records", cJSON_Duplicate(run->records, 1));
 	if (run->vm.monitor)
@@ -547,7 +563,8 @@ void result_print(const cJSON *r, FILE *out, bool color)
 	}
 	const cJSON *f;
 	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(r, "findings"))
-		fprintf(out, "  FINDING %s: %s\n", jstr(f, "name"), jstr(f, "line"));
+		fprintf(out, "  FINDING %s%s: %s\n", jstr(f, "name"),
+			cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "expected")) ? " (expected)" : "", jstr(f, "line"));
 }
 
 void result_junit(cJSON *const *results, size_t n, FILE *out)

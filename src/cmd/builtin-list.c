@@ -1,5 +1,6 @@
 /* builtin-list: `ktstr list [DIR]` prints each catalog scenario with its
- * one-line description.  DIR defaults to $KTSTR_SCENARIOS, ./scenarios,
+ * one-line description; `--payloads` the payload catalog (the payload
+ * path), `--profiles FILE` a file's scheduler flag profiles.  DIR defaults to $KTSTR_SCENARIOS, ./scenarios,
  * then the installed catalog. */
 #include "builtin.h"
 #include "scenario.h"
@@ -49,7 +50,9 @@ static int list_profiles(const char *path)
 {
 	struct scenario s;
 	struct diag d = {0};
-	bool ok = scenario_load(&s, path, NULL, &d);
+	struct load_opts lo = {0};
+	cli_load_opts(&lo);
+	bool ok = scenario_load(&s, path, &lo, &d);
 	diag_print(&d, stderr);
 	diag_free(&d);
 	if (!ok) {
@@ -64,8 +67,47 @@ static int list_profiles(const char *path)
 	return KT_EXIT_PASS;
 }
 
+static const char *field(const struct ynode *def, const char *key, const char *dflt)
+{
+	const struct ynode *v = ynode_get(def, key);
+	if (v && v->kind == YN_MAP && v->n)
+		return v->keys[0]->str;
+	return v && v->kind == YN_SCALAR ? v->str : dflt;
+}
+
+/* `ktstr list --payloads`: the payload catalog, by file. */
+static int list_payloads(void)
+{
+	const char *const *path = payload_path();
+	int rc = KT_EXIT_PASS;
+	for (size_t i = 0; path[i]; i++) {
+		size_t n;
+		char **files = dir_files(path[i], ".yaml", NULL, &n);
+		for (size_t k = 0; files && files[k]; k++) {
+			struct scenario s;
+			struct diag d = {0};
+			bool ok = scenario_load(&s, files[k], NULL, &d);
+			for (size_t j = 0; ok && j < s.payloads.n; j++) {
+				const struct ynode *def = s.payloads.v[j].node;
+				printf("%-24s %-10s %s\n", s.payloads.v[j].name, field(def, "output", "exit_code"),
+				       field(def, "binary", "?"));
+			}
+			if (!ok) {
+				printf("%-24s INVALID    (ktstr validate %s)\n", files[k], files[k]);
+				rc = KT_EXIT_USAGE;
+			}
+			diag_free(&d);
+			scenario_free(&s);
+		}
+		dir_files_free(files);
+	}
+	return rc;
+}
+
 int cmd_list(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--payloads"))
+		return argc == 2 ? list_payloads() : usage_error("list", "--payloads takes no argument");
 	if (argc > 1 && !strcmp(argv[1], "--profiles")) {
 		if (argc != 3)
 			return usage_error("list", "--profiles needs one scenario file");
@@ -90,7 +132,9 @@ int cmd_list(int argc, char **argv)
 		char *path = xasprintf("%s/%s", dir, names[i]);
 		struct scenario s;
 		struct diag dg = {0};
-		bool ok = scenario_load(&s, path, NULL, &dg);
+		struct load_opts lo = {0};
+		cli_load_opts(&lo);
+		bool ok = scenario_load(&s, path, &lo, &dg);
 		const struct ynode *desc = s.root ? ynode_get(s.root, "description") : NULL;
 		char topo[64];
 		topo_format(&s.topo, topo, sizeof(topo));

@@ -19,6 +19,7 @@ int cmd_validate(int argc, char **argv)
 	};
 	bool verbose = false, json = false;
 	struct load_opts lo = {0};
+	cli_load_opts(&lo);
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {

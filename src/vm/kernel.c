@@ -353,6 +353,50 @@ static int build_schedulers(const char *src, const char *obj, const char *entry,
 	return 0;
 }
 
+/* The kernel's sched_ext selftests runner (tools/testing/selftests/
+ * sched_ext), built against the entry's vmlinux BTF with the schedulers'
+ * clang, into ENTRY/selftests/sched_ext/runner: the catalog payload
+ * sched_ext_selftests runs it as kernel:selftests/sched_ext/runner. */
+static int build_selftests(const char *src, const char *obj, const char *vmlinux, const char *entry, int jobs,
+			   int log)
+{
+	char dir[PATH_MAX], out[PATH_MAX], o[PATH_MAX + 8], btf[PATH_MAX + 16], j[32];
+	pathf(dir, sizeof(dir), "%s/tools/testing/selftests/sched_ext", src);
+	pathf(out, sizeof(out), "%s/selftests-sched_ext", obj);
+	snprintf(o, sizeof(o), "OUTPUT=%s", out);
+	snprintf(btf, sizeof(btf), "VMLINUX_BTF=%s", vmlinux);
+	snprintf(j, sizeof(j), "-j%d", jobs);
+	mkdir_p(out);
+	const char *argv[] = {"make", "-C", dir, "CC=gcc", "CLANG=clang-16", "LLVM_STRIP=llvm-strip-16", o, btf, j, NULL};
+	if (run_logged(argv, NULL, log))
+		return -1;
+	char from[PATH_MAX], to[PATH_MAX];
+	pathf(from, sizeof(from), "%s/runner", out);
+	pathf(to, sizeof(to), "%s/selftests/sched_ext", entry);
+	mkdir_p(to);
+	pathf(to, sizeof(to), "%s/selftests/sched_ext/runner", entry);
+	if (!copy_file(from, to, 0755)) {
+		fprintf(stderr, "ktstr: the sched_ext selftests runner was not built (%s)\n", from);
+		return -1;
+	}
+	return 0;
+}
+
+/* An entry built before the selftests were part of it gets them now,
+ * without rebuilding the kernel (about 20 s). */
+static int complete_entry(const char *src, const char *final, const char *key, int jobs, int log)
+{
+	char runner[PATH_MAX], obj[PATH_MAX], vmlinux[PATH_MAX];
+	pathf(runner, sizeof(runner), "%s/selftests/sched_ext/runner", final);
+	if (file_exists(runner))
+		return 0;
+	pathf(obj, sizeof(obj), "%s/build/%s", cache_dir(), key);
+	pathf(vmlinux, sizeof(vmlinux), "%s/vmlinux", final);
+	mkdir_p(obj);
+	step("adding the sched_ext selftests runner to the cached entry");
+	return build_selftests(src, obj, vmlinux, final, jobs, log);
+}
+
 static int assemble(const char *obj, const char *tmp, const char *final, const char *release,
 		    const char *srcspec)
 {
@@ -463,6 +507,11 @@ int kernel_build(const struct kernel_build_opts *o)
 			 (unsigned long long)(source_identity(spec) & 0xffffffffull));
 	pathf(final, sizeof(final), "%s/kernels/%s", cache_dir(), key);
 	if (!o->force && file_exists(strcat(strcpy(tmp, final), "/bzImage"))) {
+		if (complete_entry(src, final, key, jobs, log)) {	/* the entry itself stays */
+			fprintf(stderr, "ktstr kernel: the selftests build failed; the last lines of %s:\n", logpath);
+			print_file_tail(logpath, 20, stderr);
+			goto out;
+		}
 		printf("%s\n", final);
 		if (o->entry)
 			snprintf(o->entry, o->entry_size, "%s", final);
@@ -484,6 +533,11 @@ int kernel_build(const struct kernel_build_opts *o)
 		goto fail;
 	step("building sched_ext schedulers (scx_simple, scx_qmap, scx_central, scx_flatcg)");
 	if (build_schedulers(src, obj, tmp, jobs, log))
+		goto fail;
+	step("building the sched_ext selftests runner");
+	char vmlinux[PATH_MAX];
+	pathf(vmlinux, sizeof(vmlinux), "%s/vmlinux", obj);
+	if (build_selftests(src, obj, vmlinux, tmp, jobs, log))
 		goto fail;
 	if (assemble(obj, tmp, final, release, spec))
 		goto fail;

@@ -2,6 +2,7 @@
 #include "run.h"
 #include "report.h"
 #include "guestimage.h"
+#include "record.h"
 #include "kernel.h"
 #include "proc.h"
 #include "scenario.h"
@@ -87,6 +88,8 @@ static void on_record(const struct rec *r, void *ctx)
 	}
 }
 
+#define HOST_STDBUF_LIB "/usr/libexec/coreutils/libstdbuf.so"
+
 static bool is_elf(const char *path)
 {
 	char magic[4] = "";
@@ -138,6 +141,13 @@ static bool add_payloads(const struct kb_program *p, const struct kernel *k, str
 		if (!cpio_binary_with_deps(extra, dest, path, e2, sizeof(e2)) &&
 		    (is_elf(path) || !guest_add_include(extra, path, e2, sizeof(e2)))) {
 			snprintf(err, n, "payload %.60s: %.300s", name, e2);
+			return false;
+		}
+		int64_t lb = 0;
+		if (kb_get_int(p, in, "line_buffered", &lb) && lb &&
+		    !cpio_binary_with_deps(extra, GUEST_STDBUF_LIB, HOST_STDBUF_LIB, e2, sizeof(e2))) {
+			snprintf(err, n, "payload %.60s is line_buffered, which needs %s (coreutils): %.200s", name,
+				 HOST_STDBUF_LIB, e2);
 			return false;
 		}
 		for (uint32_t k2 = 0; k2 < in->nops; k2++) {

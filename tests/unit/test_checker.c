@@ -802,6 +802,19 @@ static void test_yaml_output_and_absent_metric(void **st)
 	cJSON_Delete(r);
 }
 
+/* The language's finding names and the console pattern table agree. */
+static void test_finding_names_match_patterns(void **st)
+{
+	(void)st;
+	size_t n = 0;
+	for (const char *name; (name = findings_name(n)); n++)
+		assert_non_null(ty_alt(&ty_finding, name));
+	size_t alts = 0;
+	for (const struct ty_alt *a = ty_finding.alts; a->name; a++)
+		alts++;
+	assert_int_equal(n, alts);
+}
+
 static void test_payload_checks(void **st)
 {
 	(void)st;
@@ -866,6 +879,7 @@ int main(void)
 		cmocka_unit_test(test_refused_settings_fail),
 		cmocka_unit_test(test_step_without_slices_fails),
 		cmocka_unit_test(test_payload_checks),
+		cmocka_unit_test(test_finding_names_match_patterns),
 		cmocka_unit_test(test_text_patterns_take),
 		cmocka_unit_test(test_text_stream_and_bytes),
 		cmocka_unit_test(test_text_histogram),
