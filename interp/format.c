@@ -35,13 +35,14 @@ static bool topo_scalar(const char *s, char *why, size_t n)
  * (its own, or run/gauntlet --topology), a miss is a skip. */
 const struct ty ty_requires = {
 	.kind = TY_STRUCT, .id = "requires",
-	.doc = "Topologies the scenario can run on; on any other (run --topology, a gauntlet preset) it is skipped with the reason, never failed.",
+	.doc = "Topologies (and the scheduler) the scenario can run on; on any other (run --topology, a gauntlet preset or variant) it is skipped with the reason, never failed.",
 	.fields = (const struct ty_field[]){
 		{"smt", &ty_bool, 0, NULL, "true: needs hardware threads (threads >= 2); false: needs none"},
 		{"min_llcs", T_INT(1, 240), 0, NULL, "at least this many LLCs"},
 		{"min_numa_nodes", T_INT(1, 64), 0, NULL, "at least this many NUMA nodes"},
 		{"min_cpus", T_INT(1, 4096), 0, NULL, "at least this many CPUs"},
 		{"max_cpus", T_INT(1, 4096), 0, NULL, "at most this many CPUs"},
+		{"scheduler", &ty_name, 0, NULL, "the only scheduler it runs under (eevdf for tests that attach sched_ext schedulers of their own); under another (--scheduler, a gauntlet variant) it is skipped"},
 		{0}},
 };
 

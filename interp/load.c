@@ -320,6 +320,9 @@ static void check_requires(struct scenario *s)
 		snprintf(why, sizeof(why), "needs at least %lld CPUs; topology %s has %u", (long long)v, topo, topo_ncpus(t));
 	else if (field_int(&ty_requires, r, "max_cpus", &v) && topo_ncpus(t) > v)
 		snprintf(why, sizeof(why), "needs at most %lld CPUs; topology %s has %u", (long long)v, topo, topo_ncpus(t));
+	const struct ynode *sch = ynode_get(r, "scheduler");
+	if (!*why && sch && sch->kind == YN_SCALAR && s->sched_name && strcmp(sch->str, s->sched_name))
+		snprintf(why, sizeof(why), "runs only under scheduler %s; this run uses %s", sch->str, s->sched_name);
 	if (*why)
 		s->unfit = arena_strdup(&s->arena, why);
 }

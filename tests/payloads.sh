@@ -123,4 +123,10 @@ P
 grep -q 'classname="kernel_selftests_sched_ext.sched_ext_selftests" name="minimal"' "$tmp/st.xml" &&
 	ok "sched_ext selftests: subtests are JUnit test cases" || bad "junit subtests"
 
+"$KTSTR" run scenarios/kernel_selftests_sched_ext.yaml --scheduler simple >"$tmp/st_simple.out" 2>&1
+rc=$?
+[[ $rc == 0 ]] && grep -q "^SKIP .*runs only under scheduler eevdf; this run uses simple" "$tmp/st_simple.out" &&
+	ok "sched_ext selftests under another scheduler: skipped with the reason, not booted" ||
+	{ bad "requires scheduler: exit $rc"; cat "$tmp/st_simple.out"; }
+
 finish
