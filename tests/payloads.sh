@@ -82,6 +82,25 @@ left=$(ls -A "$tmp/tmpdir2")
 [[ $had == 1 && -z $left && $(qemus_with "$marker") == 0 ]] &&
 	ok "scratch disk: gone after SIGINT, with its QEMU" || bad "SIGINT: image seen $had, left '$left', qemus $(qemus_with "$marker")"
 
+# --- a payload that hangs: killed at its wait timeout, reported, failed ---------------
+cat >"$tmp/hang.yaml" <<'Y'
+duration: 1s
+payloads:
+  - {name: hang, binary: sleep, args: ["600"]}
+steps: [{ops: [{run_payload: hang}, {wait_payload: {payload: hang, timeout: 500ms}}], hold: {fixed: 0}}]
+Y
+"$KTSTR" run --json "$tmp/hang.yaml" >"$tmp/hang.json" 2>/dev/null
+rc=$?
+py "$tmp/hang.json" <<'P' && [[ $rc == 1 ]] && ok "a hanging payload: killed at its timeout, reported, the run fails" || bad "hang (exit $rc)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+rec = [x for x in r["records"] if x["type"] == "payload"][0]
+assert rec["timed_out"] and rec["exit_code"] == -1, rec
+assert rec["wall_ns"] < 30e9, rec["wall_ns"]
+c = [c for c in r["claims"] if c["name"] == "payload hang: finished"][0]
+assert c["status"] == "failed", c
+P
+
 # --- bad binaries, before boot ---------------------------------------------------
 cat >"$tmp/nobin.yaml" <<'Y'
 payloads:

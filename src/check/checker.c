@@ -579,9 +579,24 @@ static void payload_check(struct ctx *c, const struct kb_insn *in, const char *n
 	finish(c, r, NULL);
 }
 
+/* A payload still running at its wait_payload's timeout hung (or was too
+ * slow for the scenario): the executor killed it, and the run fails. */
+static void timeout_claim(struct ctx *c, const char *name, const cJSON *rec)
+{
+	struct claim_result *r = add(c);
+	snprintf(r->name, sizeof(r->name), "payload %s: finished", name);
+	snprintf(r->scope, sizeof(r->scope), "payload %s", name);
+	snprintf(r->expected, sizeof(r->expected), "exit before its wait timeout");
+	r->actual = 1;
+	snprintf(r->actual_text, sizeof(r->actual_text), "killed after %.2f s", jnum(rec, RK(WALL_NS), 0) / 1e9);
+	r->passed = false;
+	snprintf(r->detail, sizeof(r->detail), "still running at wait_payload's timeout; its output so far is in the record");
+	finish(c, r, NULL);
+}
+
 /* Every payload_check of the program against every run of its payload,
  * on the metrics the host extracted from its output (payloadout.c), plus
- * the subtests claim of a ktap payload. */
+ * the subtests claim of a ktap payload and the timeout of a hung one. */
 static void eval_payload_checks(struct ctx *c)
 {
 	const cJSON *rec;
@@ -589,6 +604,8 @@ static void eval_payload_checks(struct ctx *c)
 		const char *name = jstr(rec, RK(NAME));
 		if (rec_kind_of(jstr(rec, RK(TYPE))) != RT_PAYLOAD || !name)
 			continue;
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, RK(TIMED_OUT))))
+			timeout_claim(c, name, rec);
 		for (uint32_t i = 0; i < c->p->ninsn; i++) {
 			const struct kb_insn *in = &c->p->insn[i];
 			const char *pn = in->op == OPC_PAYLOAD || in->op == OPC_PAYLOAD_CHECK

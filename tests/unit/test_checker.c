@@ -802,6 +802,27 @@ static void test_yaml_output_and_absent_metric(void **st)
 	cJSON_Delete(r);
 }
 
+/* A payload killed at its wait timeout fails the run, whatever else. */
+static void test_payload_timeout_fails(void **st)
+{
+	(void)st;
+	const char *yaml = "payloads:\n  - name: p\n    binary: sleep\n"
+			   "steps: [{ops: [{run_payload: p}], hold: {fixed: 0}}]\n";
+	cJSON *r = cJSON_Parse("[{\"type\":\"payload\",\"name\":\"p\",\"exit_code\":-1,\"timed_out\":true,"
+			       "\"wall_ns\":1e9},{\"type\":\"payload\",\"name\":\"p\",\"exit_code\":0,\"timed_out\":false}]");
+	struct check_output o;
+	run_checks(yaml, r, &o);
+	const struct claim_result *c = find(&o, "payload p: finished", NULL);
+	assert_non_null(c);
+	assert_false(c->passed);
+	size_t n = 0;
+	for (size_t i = 0; i < o.n; i++)
+		n += !strcmp(o.claims[i].name, "payload p: finished");
+	assert_int_equal(n, 1);	/* the run that finished adds nothing */
+	check_output_free(&o);
+	cJSON_Delete(r);
+}
+
 /* The language's finding names and the console pattern table agree. */
 static void test_finding_names_match_patterns(void **st)
 {
@@ -880,6 +901,7 @@ int main(void)
 		cmocka_unit_test(test_step_without_slices_fails),
 		cmocka_unit_test(test_payload_checks),
 		cmocka_unit_test(test_finding_names_match_patterns),
+		cmocka_unit_test(test_payload_timeout_fails),
 		cmocka_unit_test(test_text_patterns_take),
 		cmocka_unit_test(test_text_stream_and_bytes),
 		cmocka_unit_test(test_text_histogram),
