@@ -9,7 +9,6 @@
 cd "$SRCDIR"
 need_kernel
 export KTSTR_RUNS=$tmp/runs
-py() { python3 - "$@"; }
 SCEN="scenarios/steady.yaml scenarios/fanout.yaml"
 AXES="--level smoke --topologies tiny,llc2 --schedulers eevdf,simple"
 

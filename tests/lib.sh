@@ -24,6 +24,23 @@ qemus_with() {
 	done
 	echo $n
 }
+# `ktstr run --json ARGS...` expecting an exit status; the result in
+# $tmp/NAME.json, stderr in $tmp/NAME.err, and on a surprise a FAIL with
+# the verdict's reason.
+run() { # name expected-exit args...
+	local name=$1 want=$2
+	shift 2
+	"$KTSTR" run --json "$@" >"$tmp/$name.json" 2>"$tmp/$name.err"
+	local rc=$?
+	if [[ $rc != "$want" ]]; then
+		bad "$name: exit $rc, want $want"
+		head -c 600 "$tmp/$name.err"
+		python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('  verdict:', r['verdict'], '-', r['reason'])" "$tmp/$name.json" 2>/dev/null
+		return 1
+	fi
+	return 0
+}
+py() { python3 - "$@"; }
 # VM tests skip (77) without a guest kernel in the cache.
 need_kernel() {
 	if ! "$KTSTR" kernel path >/dev/null 2>&1; then

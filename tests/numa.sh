@@ -22,19 +22,6 @@ rc=$?
 need_kernel
 export KTSTR_RUNS=$tmp/runs
 
-run() { # name expected-exit scenario ; leaves JSON in $tmp/$name.json
-	local name=$1 want=$2
-	"$KTSTR" run --json "$3" >"$tmp/$name.json" 2>"$tmp/$name.err"
-	local rc=$?
-	if [[ $rc != "$want" ]]; then
-		bad "$name: exit $rc, want $want"
-		head -c 600 "$tmp/$name.err"
-		python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('  verdict:', r['verdict'], '-', r['reason'])" "$tmp/$name.json" 2>/dev/null
-		return 1
-	fi
-	return 0
-}
-py() { python3 - "$@"; }
 
 if run remote 1 tests/scenarios/numa_remote.yaml; then
 	py "$tmp/remote.json" <<'P' && ok "memory bound to node 0 from node 1's CPUs fails min_page_locality (locality 0)" || bad "remote"

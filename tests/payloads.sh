@@ -9,7 +9,6 @@
 cd "$SRCDIR"
 need_kernel
 export KTSTR_RUNS=$tmp/runs
-py() { python3 - "$@"; }
 
 # --- the catalog ------------------------------------------------------------------
 "$KTSTR" run --json tests/scenarios/catalog_payloads.yaml >"$tmp/cat.json" 2>"$tmp/cat.err"

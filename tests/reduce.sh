@@ -8,7 +8,6 @@
 cd "$SRCDIR"
 need_kernel
 export KTSTR_RUNS=$tmp/runs
-py() { python3 - "$@"; }
 
 start=$(date +%s)
 # --repeat 1/1: this failure is deterministic at every size the reducer

@@ -8,20 +8,6 @@ cd "$SRCDIR"
 need_kernel
 export KTSTR_RUNS=$tmp/runs
 
-run() { # name expected-exit args... ; leaves JSON in $tmp/$name.json
-	local name=$1 want=$2
-	shift 2
-	"$KTSTR" run --json "$@" >"$tmp/$name.json" 2>"$tmp/$name.err"
-	local rc=$?
-	if [[ $rc != "$want" ]]; then
-		bad "$name: exit $rc, want $want"
-		head -c 600 "$tmp/$name.err"
-		python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('  verdict:', r['verdict'], '-', r['reason'])" "$tmp/$name.json" 2>/dev/null
-		return 1
-	fi
-	return 0
-}
-py() { python3 - "$@"; }
 
 # --- executor --------------------------------------------------------------
 if run capture 0 tests/scenarios/capture_procs.yaml; then

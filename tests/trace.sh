@@ -9,7 +9,6 @@
 cd "$SRCDIR"
 need_kernel
 export KTSTR_RUNS=$tmp/runs
-py() { python3 - "$@"; }
 stem() { ls "$KTSTR_RUNS"/"$1"-*[0-9].json | sort | tail -1 | sed 's/\.json$//'; }
 
 # --- the RT victim's waits, from the trace alone -------------------------------

@@ -17,6 +17,17 @@ struct side {
 	double mean;
 };
 
+static struct side with_mean(struct side s)
+{
+	if (s.n) {
+		s.mean = 0;
+		for (size_t i = 0; i < s.n; i++)
+			s.mean += s.v[i];
+		s.mean /= (double)s.n;
+	}
+	return s;
+}
+
 static struct side gather(struct cJSON *const *r, int n, const char *cg, const char *stat)
 {
 	struct side s = {NULL, 0, NAN};
@@ -31,13 +42,7 @@ static struct side gather(struct cJSON *const *r, int n, const char *cg, const c
 			}
 		}
 	}
-	if (s.n) {
-		s.mean = 0;
-		for (size_t i = 0; i < s.n; i++)
-			s.mean += s.v[i];
-		s.mean /= (double)s.n;
-	}
-	return s;
+	return with_mean(s);
 }
 
 /* The smallest two-sided p Mann-Whitney can give for these sizes. */
@@ -97,13 +102,7 @@ static struct side gather_payload(struct cJSON *const *r, int n, const char *nam
 			}
 		}
 	}
-	if (s.n) {
-		s.mean = 0;
-		for (size_t i = 0; i < s.n; i++)
-			s.mean += s.v[i];
-		s.mean /= (double)s.n;
-	}
-	return s;
+	return with_mean(s);
 }
 
 /* One row: means, delta and the judgement; true when it regressed. */
