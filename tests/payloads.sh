@@ -41,6 +41,9 @@ grep -q "payload cyclictest (step 1): exit 0.*lat_p99=" "$tmp/cat.txt" &&
 	grep -q "note: stdout was cut" "$tmp/cat.txt" &&
 	ok "report: payload metrics and notes beside the telemetry" || { bad "report"; cat "$tmp/cat.txt"; }
 a=$(ls "$tmp"/runs/catalog_payloads-*.json | head -1)
+"$KTSTR" report --html -o "$tmp/cat.html" "$a" >/dev/null 2>&1
+grep -q "<h3>Payloads</h3>" "$tmp/cat.html" && grep -q "lat_p99 = [0-9]" "$tmp/cat.html" &&
+	ok "HTML report: a Payloads table with key metrics" || bad "HTML payloads"
 "$KTSTR" compare "$a" "$a" >"$tmp/cmp.txt" 2>&1
 grep -q "payload cyclictest.*lat_p99" "$tmp/cmp.txt" && grep -q "payload fio_randrw.*jobs.0.read.iops" "$tmp/cmp.txt" &&
 	ok "compare: payload key metrics are rows" || { bad "compare"; cat "$tmp/cmp.txt"; }

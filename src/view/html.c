@@ -244,6 +244,58 @@ static void evidence(struct v_page *pg, const struct v_run *r)
 	fprintf(f, "</ul>\n");
 }
 
+/* ---- payloads ---------------------------------------------------------------------- */
+
+static void payload_metrics(FILE *f, const cJSON *p)
+{
+	const cJSON *m;
+	bool first = true;
+	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(p, "key_metrics")) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, "value");
+		fprintf(f, "%s", first ? "" : "<br/>");
+		first = false;
+		v_esc(f, v_jstr(m, "name"));
+		if (cJSON_IsNumber(v))
+			fprintf(f, " = %.4g", v->valuedouble);
+		else
+			fprintf(f, " absent");
+		v_esc(f, v_jstr(m, "unit") && cJSON_IsNumber(v) ? v_jstr(m, "unit") : "");
+		fprintf(f, " <small>(%s is better)</small>", v_jstr(m, "better") ? v_jstr(m, "better") : "?");
+	}
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(p, "subtests");
+	if (st)
+		fprintf(f, "%ssubtests: %.0f pass, %.0f fail, %.0f skip", first ? "" : "<br/>",
+			cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st, "pass")),
+			cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st, "fail")),
+			cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st, "skip")));
+}
+
+/* The real programs the scenario ran, with the metrics that matter. */
+static void payloads(struct v_page *pg, const struct v_run *r)
+{
+	FILE *f = pg->out;
+	const cJSON *p, *arr = cJSON_GetObjectItemCaseSensitive(r->r, "payloads");
+	fprintf(f, "<h3>Payloads</h3>\n");
+	if (!cJSON_GetArraySize(arr)) {
+		fprintf(f, "<p class=\"note\">No payload ran.</p>\n");
+		return;
+	}
+	fprintf(f, "<table class=\"claims\"><thead><tr><th>payload</th><th>step</th><th>exit</th><th>time</th>"
+		"<th>metrics</th></tr></thead><tbody>\n");
+	cJSON_ArrayForEach(p, arr) {
+		double code = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "exit_code"));
+		fprintf(f, "<tr class=\"%s\"><td>", code == 0 ? "held" : "failed");
+		v_esc(f, v_jstr(p, "name"));
+		fprintf(f, "</td><td>%.0f</td><td>%.0f%s</td><td>%.2f s</td><td>",
+			cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "step")), code,
+			cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "timed_out")) ? " (timed out)" : "",
+			cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(p, "wall_ms")) / 1e3);
+		payload_metrics(f, p);
+		fprintf(f, "</td></tr>\n");
+	}
+	fprintf(f, "</tbody></table>\n");
+}
+
 static void cgroups_title(struct v_page *pg)
 {
 	fprintf(pg->out, "<h3%s>Per cgroup: CPU share over time and wake latency</h3>\n",
@@ -319,6 +371,11 @@ static void page(struct v_page *pg)
 		any_notes |= pg->run[i].nnote > 0;
 	if (any_notes)
 		section(pg, evidence);
+	bool any_payloads = false;
+	for (int i = 0; i < pg->nrun; i++)
+		any_payloads |= cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(pg->run[i].r, "payloads")) > 0;
+	if (any_payloads)
+		section(pg, payloads);
 	section(pg, v_timeline_section);
 	cgroup_sections(pg);
 	if (pg->nrun > 1)
