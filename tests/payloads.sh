@@ -18,13 +18,16 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["verdict"] == "pass", r["reason"]
 got = {p["name"]: p for p in r["payloads"]}
+notes = {x["name"]: " ".join(x.get("metric_notes", [])) for x in r["records"] if x["type"] == "payload"}
 for name in ["hackbench", "cyclictest", "stress_ng_switch", "fio_randrw", "rt_app_periodic"]:
     p = got[name]
     assert p["exit_code"] == 0, p
     km = p["key_metrics"]
-    assert km and all(isinstance(m["value"], (int, float)) for m in km), (name, km)
+    assert km and isinstance(km[0]["value"], (int, float)), (name, km)
+    for m in km:    # absent only with its reason (a wake past the 20 ms histogram under load)
+        assert isinstance(m["value"], (int, float)) or "beyond its last bucket" in notes[name], (name, m, notes[name])
 cyc = {m["name"]: m["value"] for m in got["cyclictest"]["key_metrics"]}
-assert 0 < cyc["lat_p50"] <= cyc["lat_p99"] <= cyc["lat_max"], cyc
+assert 0 < cyc["lat_p50"] <= (cyc["lat_p99"] or 1e9) <= (cyc["lat_max"] or 1e9), cyc
 assert {m["name"]: m["better"] for m in got["stress_ng_switch"]["key_metrics"]} == \
     {"metrics.0.bogo-ops-per-second-real-time": "higher"}
 P
