@@ -552,6 +552,14 @@ static void check_sched_def(struct vctx *v, const struct ynode *sched)
 {
 	const struct ynode *flags = seq(ynode_get(sched, "flags"));
 	for (size_t i = 0; flags && i < flags->n; i++) {
+		/* flag_def finds the first: a second of the same name would be
+		 * silently unselectable. */
+		const struct ynode *nm = ynode_get(flags->items[i], "name");
+		const struct ynode *first = sval(nm) ? flag_def(sched, nm->str) : NULL;
+		if (first && first != flags->items[i])
+			diag_at(v->d, nm, "flag '%s' is defined twice in scheduler '%s' (first at line %d); expected each flag name once",
+				nm->str, sval(ynode_get(sched, "name")) ? sval(ynode_get(sched, "name")) : "?",
+				first->line);
 		const struct ynode *req = seq(ynode_get(flags->items[i], "requires"));
 		for (size_t k = 0; req && k < req->n; k++)
 			if (sval(req->items[k]) && !flag_def(sched, req->items[k]->str))
