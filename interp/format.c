@@ -175,9 +175,8 @@ static const struct ty ty_cpu_max = {
 	.kind = TY_STRUCT, .id = "cpu_max",
 	.doc = "cpu.max bandwidth limit.",
 	.fields = (const struct ty_field[]){
-		{"quota", &(const struct ty){.kind = TY_DUR, .imin = 1000, .imax = NS_S, .flags = TYF_OFF},
-		 TF_REQUIRED, NULL, "runtime allowed per period; off = unlimited (max)"},
-		{"period", T_DUR(1000, NS_S), 0, "100ms", "accounting period"},
+		{"quota", T_CPU_MAX_QUOTA, TF_REQUIRED, NULL, "runtime allowed per period (>= 1ms); off = unlimited (max)"},
+		{"period", T_CPU_MAX_PERIOD, 0, "100ms", "accounting period (1ms to 1s)"},
 		{0}},
 };
 
