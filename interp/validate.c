@@ -261,6 +261,45 @@ static void check_policy(struct vctx *v, const struct ynode *n)
 		diag_at(v->d, pn, "deadline period is shorter than the deadline; expected deadline <= period (or period 0)");
 }
 
+/* mpol_flags the kernel refuses (mm/mempolicy.c: sanitize_mpol_flags,
+ * mpol_new) or would ignore: with mem_policy default (absent: no
+ * syscall; given: MPOL_DEFAULT drops them) none; static_nodes with relative_nodes never;
+ * local with neither; numa_balancing only with bind or preferred_many. */
+static void check_mpol_flags(struct vctx *v, const struct ynode *spec)
+{
+	const struct ynode *fl = seq(ynode_get(spec, "mpol_flags"));
+	if (!fl || !fl->n)
+		return;
+	const struct ynode *mp = ynode_get(spec, "mem_policy"), *nodes;
+	const struct ty_alt *a = mp ? ty_variant_of(&ty_mem_policy, mp, &nodes) : ty_alt(&ty_mem_policy, "default");
+	if (!a)
+		return;
+	const struct ynode *st = NULL, *rel = NULL;
+	for (size_t i = 0; i < fl->n; i++) {
+		const char *f = sval(fl->items[i]);
+		if (!f)
+			continue;
+		if (!strcmp(a->name, "default")) {
+			diag_at(v->d, fl->items[i], "mpol_flags '%s' with mem_policy default, which takes no mode flags (they would be ignored); expected a mem_policy such as bind or interleave, or no mpol_flags",
+				f);
+			return;
+		}
+		if (!strcmp(f, "static_nodes"))
+			st = fl->items[i];
+		else if (!strcmp(f, "relative_nodes"))
+			rel = fl->items[i];
+		if (!strcmp(a->name, "local") && strcmp(f, "numa_balancing"))
+			diag_at(v->d, fl->items[i], "mpol_flags '%s' with mem_policy local, which the kernel refuses (EINVAL); expected a mem_policy with nodes",
+				f);
+		if (!strcmp(f, "numa_balancing") && strcmp(a->name, "bind") && strcmp(a->name, "preferred_many"))
+			diag_at(v->d, fl->items[i], "mpol_flags numa_balancing with mem_policy %s, which the kernel refuses (EINVAL); expected mem_policy bind or preferred_many",
+				a->name);
+	}
+	if (st && rel)
+		diag_at(v->d, st->line < rel->line || (st->line == rel->line && st->col < rel->col) ? rel : st,
+			"mpol_flags static_nodes and relative_nodes together, which the kernel refuses (EINVAL); expected at most one of them");
+}
+
 /* ---- workspecs ------------------------------------------------------------ */
 
 static void check_work(struct vctx *v, const struct ynode *spec, const struct ty *t)
@@ -308,6 +347,7 @@ static void check_workspec(struct vctx *v, const struct ynode *spec, const struc
 	check_work(v, spec, t);
 	check_affinity(v, ynode_get(spec, "affinity"));
 	check_nodes(v, ynode_get(spec, "mem_policy"));
+	check_mpol_flags(v, spec);
 	check_policy(v, ynode_get(spec, "policy"));
 }
 

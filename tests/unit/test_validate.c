@@ -126,6 +126,10 @@ static void test_semantic_errors(void **st)
 		  "schedulers: [{name: s, binary: x, flags: [{name: a}, {name: b, requires: [a]}]}]\n",
 		  1, 30, "requires flag 'a'");
 	check_one("backdrop: {cgroups: [{name: a, affinity: smt_pair}]}\n", 1, 42, "threads >= 2");
+	check_one("backdrop: {cgroups: [{name: a, mem_policy: local, mpol_flags: [relative_nodes]}]}\n",
+		  1, 64, "with mem_policy local, which the kernel refuses");
+	check_one("topology: 2n2l2c1t\nbackdrop: {cgroups: [{name: a, mem_policy: {interleave: [0, 1]}, mpol_flags: [numa_balancing]}]}\n",
+		  2, 79, "numa_balancing with mem_policy interleave");
 }
 
 /* The NUMA work types need two nodes: refused on one, at the work's
