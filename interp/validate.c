@@ -393,6 +393,45 @@ static void payload_ref(struct vctx *v, const struct ynode *n)
 		diag_at(v->d, n, "payload '%s' is not defined; expected a name from 'payloads:'", name);
 }
 
+/* known_flags: a payload that lists them takes no other --long-flag,
+ * in its own args or a run's; a misspelt flag would otherwise reach
+ * the program in the guest, to be ignored or to fail the run there.
+ * Arguments after a bare "--" are not flags. */
+static void check_known_flags(struct vctx *v, const char *payload, const struct ynode *args)
+{
+	const struct def *def = payload ? def_find(&v->s->payloads, payload) : NULL;
+	const struct ynode *known = seq(ynode_get(def ? def->node : NULL, "known_flags"));
+	if (!known || !seq(args))
+		return;
+	const char *cands[64];
+	size_t nc = 0;
+	for (size_t i = 0; i < known->n && nc < ARRAY_SIZE(cands); i++)
+		if (sval(known->items[i]))
+			cands[nc++] = known->items[i]->str;
+	for (size_t i = 0; i < args->n; i++) {
+		const char *a = sval(args->items[i]);
+		if (!a || strncmp(a, "--", 2))
+			continue;
+		if (!a[2])
+			return;
+		char flag[128];
+		snprintf(flag, sizeof(flag), "%.*s", (int)strcspn(a + 2, "="), a + 2);
+		bool ok = false;
+		for (size_t k = 0; k < nc && !ok; k++)
+			ok = !strcmp(cands[k], flag);
+		if (ok)
+			continue;
+		const char *sugg = did_you_mean(flag, cands, nc);
+		struct strbuf list = {0};
+		for (size_t k = 0; k < nc; k++)
+			sb_printf(&list, "%s--%s", k ? ", " : "", cands[k]);
+		diag_at(v->d, args->items[i], "payload '%s' has no flag '--%s' in its known_flags; expected %s%s%s%s",
+			payload, flag, sugg ? "'--" : "", sugg ? sugg : "", sugg ? "' (did you mean it?) or another of: " : "one of: ",
+			list.buf ? list.buf : "(none)");
+		sb_free(&list);
+	}
+}
+
 static void payload_started(struct vctx *v, const char *name)
 {
 	if (name && v->nrunning < ARRAY_SIZE(v->running))
@@ -466,6 +505,7 @@ static void check_op(struct vctx *v, const struct ynode *op)
 		break;
 	case OPC_RUN_PAYLOAD:
 		payload_ref(v, arg(p, "payload", a));
+		check_known_flags(v, sval(arg(p, "payload", a)), ynode_get(p, "args"));
 		cg_ref(v, arg(p, "cgroup", a), a->name);
 		cg_procs(v, arg(p, "cgroup", a));
 		payload_started(v, sval(arg(p, "payload", a)));
@@ -559,6 +599,7 @@ static void check_payload_defs(struct vctx *v)
 	for (size_t i = 0; i < v->s->payloads.n; i++) {
 		const struct ynode *def = v->s->payloads.v[i].node, *out = ynode_get(def, "output");
 		const struct ynode *checks = seq(ynode_get(def, "checks"));
+		check_known_flags(v, v->s->payloads.v[i].name, ynode_get(def, "args"));
 		if (out && out->kind == YN_MAP && ynode_get(out, "text"))
 			check_text_output(v, ynode_get(out, "text"));
 		bool metrics = out && !(out->kind == YN_SCALAR && !strcmp(out->str, "exit_code"));
@@ -746,6 +787,7 @@ void scenario_validate(struct scenario *s, struct diag *d)
 		const struct ynode *it = bp->items[i];
 		const struct ynode *pn = it->kind == YN_SCALAR ? it : ynode_get(it, "payload");
 		payload_ref(v, pn);
+		check_known_flags(v, sval(pn), ynode_get(it, "args"));
 		cg_ref(v, ynode_get(it, "cgroup"), "backdrop payload");
 		payload_started(v, sval(pn));
 	}

@@ -130,6 +130,14 @@ static void test_semantic_errors(void **st)
 		  1, 64, "with mem_policy local, which the kernel refuses");
 	check_one("topology: 2n2l2c1t\nbackdrop: {cgroups: [{name: a, mem_policy: {interleave: [0, 1]}, mpol_flags: [numa_balancing]}]}\n",
 		  2, 79, "numa_balancing with mem_policy interleave");
+	check_one("payloads: [{name: p, binary: x, args: [--cpu=2, --tmeout, 5], known_flags: [cpu, timeout]}]\n",
+		  1, 49, "no flag '--tmeout' in its known_flags; expected '--timeout' (did you mean it?)");
+	struct diag d = {0};
+	struct scenario s;
+	assert_true(load("payloads: [{name: p, binary: x, args: [--cpu, --, --other], known_flags: [cpu]}]\n"
+			 "backdrop: {payloads: [{payload: p, args: [--cpu=3, -x]}]}\n", &d, &s));
+	diag_free(&d);
+	scenario_free(&s);
 }
 
 /* The NUMA work types need two nodes: refused on one, at the work's
