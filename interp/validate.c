@@ -33,6 +33,11 @@ struct vctx {
 	size_t nrunning, nbackdrop_running;
 	bool in_step;
 	size_t nsteps;
+	size_t cur_step;		/* 0-based, while in_step */
+	struct name_set {		/* per step: every cgroup that exists in it */
+		const char **v;
+		size_t n;
+	} *step_cgs;
 };
 
 static const char *sval(const struct ynode *n)
@@ -108,6 +113,20 @@ static void cg_ref(struct vctx *v, const struct ynode *n, const char *use)
 		use, name, ever_has(v, name) ? " (it is created later or was removed before)" : "");
 }
 
+static void set_add(struct name_set *set, const char *name)
+{
+	set->v = xrealloc(set->v, (set->n + 1) * sizeof(*set->v));
+	set->v[set->n++] = name;
+}
+
+static bool set_has(const struct name_set *set, const char *name)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (!strcmp(set->v[i], name))
+			return true;
+	return false;
+}
+
 static void cg_add(struct vctx *v, const struct ynode *n)
 {
 	const char *name = sval(n);
@@ -132,6 +151,8 @@ static void cg_add(struct vctx *v, const struct ynode *n)
 		}
 	if (v->nlive < MAX_CGROUPS)
 		v->live[v->nlive++] = (struct live_cg){name, !v->in_step, NULL, false};
+	if (v->in_step)
+		set_add(&v->step_cgs[v->cur_step], name);
 	if (!ever_has(v, name) && v->never < MAX_CGROUPS)
 		v->ever[v->never++] = name;
 }
@@ -711,15 +732,31 @@ static void check_selected_flags(struct vctx *v)
 
 /* ---- claims ------------------------------------------------------------------ */
 
-static void check_claims(struct vctx *v, const struct ynode *claims)
+/* A claim's cgroup scope: a cgroup the scenario creates (did you mean
+ * one?) and, when the claim is on one step, one that exists during that
+ * step: elsewhere it would have no workers and never be judged. */
+static void claim_cgroup(struct vctx *v, const struct ynode *n, int64_t step, const char *what)
+{
+	const char *name = n->str;
+	if (!ever_has(v, name)) {
+		const char *sugg = did_you_mean(name, v->ever, v->never);
+		diag_at(v->d, n, "%s '%s', which the scenario never creates; expected a cgroup name it defines%s%s%s",
+			what, name, sugg ? " (did you mean '" : "", sugg ? sugg : "", sugg ? "'?)" : "");
+		return;
+	}
+	if (step > 0 && (size_t)step <= v->nsteps && !set_has(&v->step_cgs[step - 1], name))
+		diag_at(v->d, n, "%s '%s' in step %lld, where it does not exist; expected a cgroup of the backdrop or one the step creates",
+			what, name, (long long)step);
+}
+
+/* step: 1-based when claims are a step's, 0 for the scenario's. */
+static void check_claims(struct vctx *v, const struct ynode *claims, int64_t step)
 {
 	if (!claims || claims->kind != YN_MAP)
 		return;
 	const struct ynode *cgs = ynode_get(claims, "cgroups");
 	for (size_t i = 0; cgs && cgs->kind == YN_MAP && i < cgs->n; i++)
-		if (!ever_has(v, cgs->keys[i]->str))
-			diag_at(v->d, cgs->keys[i], "claims for cgroup '%s', which the scenario never creates; expected a cgroup name it defines",
-				cgs->keys[i]->str);
+		claim_cgroup(v, cgs->keys[i], step, "claims for cgroup");
 	const struct ynode *ms = seq(ynode_get(claims, "metrics"));
 	for (size_t i = 0; ms && i < ms->n; i++) {
 		const struct ynode *m = ms->items[i];
@@ -732,12 +769,8 @@ static void check_claims(struct vctx *v, const struct ynode *claims)
 		if (cmp != 1)
 			diag_at(v->d, m, "metric claim has %d comparisons; expected exactly one of at_least, at_most, between, is_finite",
 				cmp);
-		const struct ynode *cg = ynode_get(m, "cgroup");
-		if (sval(cg) && !ever_has(v, cg->str))
-			diag_at(v->d, cg, "metric claim on cgroup '%s', which the scenario never creates; expected a cgroup name it defines",
-				cg->str);
 		const struct ynode *st = ynode_get(m, "step");
-		int64_t si;
+		int64_t si = step;
 		if (sval(st) && parse_int(st->str, &si) && (size_t)si > v->nsteps) {
 			if (v->nsteps)
 				diag_at(v->d, st, "metric claim on step %lld but the scenario has %zu step%s; expected 1 to %zu",
@@ -746,6 +779,9 @@ static void check_claims(struct vctx *v, const struct ynode *claims)
 				diag_at(v->d, st, "metric claim on step %lld but the scenario has no steps; expected no 'step' scope",
 					(long long)si);
 		}
+		const struct ynode *cg = ynode_get(m, "cgroup");
+		if (sval(cg))
+			claim_cgroup(v, cg, si, "metric claim on cgroup");
 		const struct ynode *bt = seq(ynode_get(m, "between"));
 		double lo, hi;
 		if (bt && bt->n == 2 && sval(bt->items[0]) && sval(bt->items[1]) &&
@@ -793,8 +829,12 @@ void scenario_validate(struct scenario *s, struct diag *d)
 	}
 	v->nbackdrop_running = v->nrunning;
 	v->in_step = true;
+	v->step_cgs = xcalloc(v->nsteps + 1, sizeof(*v->step_cgs));
 	for (size_t i = 0; steps && i < steps->n; i++) {
 		const struct ynode *st = steps->items[i];
+		v->cur_step = i;
+		for (size_t k = 0; k < v->nlive; k++)
+			set_add(&v->step_cgs[i], v->live[k].name);
 		check_ops(v, ynode_get(st, "ops"));
 		const struct ynode *scg = seq(ynode_get(st, "cgroups"));
 		for (size_t k = 0; scg && k < scg->n; k++)
@@ -804,10 +844,13 @@ void scenario_validate(struct scenario *s, struct diag *d)
 		v->nrunning = v->nbackdrop_running;	/* step payloads end with it */
 	}
 	for (size_t i = 0; steps && i < steps->n; i++)
-		check_claims(v, ynode_get(steps->items[i], "claims"));
-	check_claims(v, ynode_get(root, "claims"));
+		check_claims(v, ynode_get(steps->items[i], "claims"), (int64_t)i + 1);
+	check_claims(v, ynode_get(root, "claims"), 0);
 	if (s->sched)
-		check_claims(v, ynode_get(s->sched, "claims"));
+		check_claims(v, ynode_get(s->sched, "claims"), 0);
+	for (size_t i = 0; i < v->nsteps; i++)
+		free(v->step_cgs[i].v);
+	free(v->step_cgs);
 	free(v);
 }
 
