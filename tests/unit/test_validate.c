@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "disasm.h"
@@ -208,6 +209,32 @@ static void test_includes(void **st)
 	assert_true(has(&d, 1, 11, "include cycle"));
 	diag_free(&d);
 	scenario_free(&s);
+
+	/* Files are told apart by real path: a cycle through "x/.." is a
+	 * cycle, the same file twice in one list an error, a diamond (two
+	 * files including one) loads it once. */
+	char sub[256], sub_lib[256];
+	snprintf(sub, sizeof(sub), "%s/x", dir);
+	snprintf(sub_lib, sizeof(sub_lib), "%s/x/lib2.yaml", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	write_file(main_cycle, "include: [./x/../cycle.yaml]\n");
+	assert_false(scenario_load(&s, main_cycle, NULL, &d));
+	assert_true(has(&d, 1, 11, "include cycle: './x/../cycle.yaml' is"));
+	diag_free(&d);
+	scenario_free(&s);
+	write_file(main_dup, "include: [lib.yaml, x/../lib.yaml]\n");
+	assert_false(scenario_load(&s, main_dup, NULL, &d));
+	assert_true(has(&d, 1, 21, "'x/../lib.yaml' is the file already included as 'lib.yaml'"));
+	assert_int_equal(d.errors, 1);
+	diag_free(&d);
+	scenario_free(&s);
+	write_file(sub_lib, "include: [../lib.yaml]\n");
+	write_file(main_dup, "include: [lib.yaml, x/lib2.yaml]\nscheduler: simple\n");
+	assert_true(scenario_load(&s, main_dup, NULL, &d));
+	assert_int_equal(d.errors, 0);
+	scenario_free(&s);
+	unlink(sub_lib);
+	rmdir(sub);
 
 	write_file(main_ok, "include: [missing.yaml]\n");
 	assert_false(scenario_load(&s, main_ok, NULL, &d));
