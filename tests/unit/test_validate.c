@@ -278,6 +278,34 @@ static void test_alias_bomb_bounded(void **st)
 	sb_free(&sb);
 }
 
+/* Merge keys follow YAML: an explicit key beats a merged one, before or
+ * after the '<<', and the first merged map with a key beats later ones;
+ * neither is a duplicate-key error. */
+static void test_merge_key_explicit_wins(void **st)
+{
+	(void)st;
+	struct diag d = {0};
+	struct scenario s;
+	assert_true(load("backdrop:\n"
+			 "  cgroups:\n"
+			 "    - &base {name: a, workers: 2, nice: 5}\n"
+			 "    - {name: b, <<: *base, workers: 3}\n"
+			 "    - {workers: 4, <<: [{name: c, nice: 1}, *base]}\n",
+			 &d, &s));
+	assert_int_equal(d.errors, 0);
+	const struct ynode *cgs = ynode_get(ynode_get(s.root, "backdrop"), "cgroups");
+	assert_string_equal(ynode_get(cgs->items[1], "name")->str, "b");
+	assert_string_equal(ynode_get(cgs->items[1], "workers")->str, "3");
+	assert_string_equal(ynode_get(cgs->items[1], "nice")->str, "5");
+	assert_string_equal(ynode_get(cgs->items[2], "name")->str, "c");
+	assert_string_equal(ynode_get(cgs->items[2], "workers")->str, "4");
+	assert_string_equal(ynode_get(cgs->items[2], "nice")->str, "1");
+	scenario_free(&s);
+	/* An explicit key twice is still a duplicate, merge or not. */
+	check_one("backdrop:\n  cgroups:\n    - &base {name: a}\n    - {<<: *base, name: b, name: c}\n",
+		  4, 28, "duplicate key 'name'");
+}
+
 /* Load a valid scenario and return the disassembly of its program. */
 static char *listing(const char *yaml)
 {
@@ -334,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_numa_work_needs_nodes),
 		cmocka_unit_test(test_includes),
 		cmocka_unit_test(test_alias_bomb_bounded),
+		cmocka_unit_test(test_merge_key_explicit_wins),
 		cmocka_unit_test(test_lowering_fills_defaults),
 		cmocka_unit_test(test_claim_layering),
 	};
