@@ -110,8 +110,8 @@ static void load_includes(struct loader *L, const struct ynode *root, const char
 		for (size_t k = 0; k < nreals && !again; k++) {
 			if (strcmp(reals[k], real))
 				continue;
-			diag_at(L->d, it, "'%s' is the file already included as '%s' (column %d); expected each file included once",
-				it->str, at[k]->str, at[k]->col);
+			diag_at(L->d, it, "'%s' is the file already included as '%s' (line %d, column %d); expected each file included once",
+				it->str, at[k]->str, at[k]->line, at[k]->col);
 			again = true;
 		}
 		if (!again && nreals < ARRAY_SIZE(reals))
