@@ -283,9 +283,10 @@ static void check_policy(struct vctx *v, const struct ynode *n)
 }
 
 /* mpol_flags the kernel refuses (mm/mempolicy.c: sanitize_mpol_flags,
- * mpol_new) or would ignore: with mem_policy default (absent: no
- * syscall; given: MPOL_DEFAULT drops them) none; static_nodes with relative_nodes never;
- * local with neither; numa_balancing only with bind or preferred_many. */
+ * mpol_new) or would ignore.  With mem_policy default none (absent: no
+ * syscall; given: MPOL_DEFAULT drops them); static_nodes with
+ * relative_nodes never; local with neither; numa_balancing only with
+ * bind or preferred_many. */
 static void check_mpol_flags(struct vctx *v, const struct ynode *spec)
 {
 	const struct ynode *fl = seq(ynode_get(spec, "mpol_flags"));
