@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <limits.h>
+#include <math.h>
 #include <zlib.h>
 
 static const char *const opc_names[] = {
@@ -348,13 +349,16 @@ static bool decode_header(struct reader *r, struct kb_program *p, size_t len,
 	uint8_t magic[4];
 	uint16_t hsize, t16[4];
 	uint32_t total, crc;
+	/* The magic first: a file of another kind is named as such, not as
+	 * a short or corrupt program. */
+	if (memcmp(buf, KTBC_MAGIC, len < 4 ? len : 4))
+		FAIL("not a ktbc file (bad magic: it does not start with \"%s\"); expected a program written by ktstr dump -o",
+		     KTBC_MAGIC);
 	if (len < KTBC_HEADER_SIZE)
 		FAIL("truncated: %zu bytes, a header needs %d", len, KTBC_HEADER_SIZE);
 	if (len > KTBC_MAX_SIZE)
 		FAIL("oversized: %zu bytes, the limit is %u", len, KTBC_MAX_SIZE);
 	rd(r, magic, 4);
-	if (memcmp(magic, KTBC_MAGIC, 4))
-		FAIL("not ktstr bytecode (bad magic)");
 	rd16(r, &p->version);
 	if (p->version != KTBC_VERSION)
 		FAIL("bytecode version %u; this ktstr reads version %d (re-lower the scenario)",
@@ -384,8 +388,17 @@ static bool decode_header(struct reader *r, struct kb_program *p, size_t len,
 	if (!topo_valid(&p->topo, why, sizeof(why)))
 		FAIL("topology %s", why);
 	rd32(r, &p->memory_mib);
+	if (p->memory_mib < KTBC_MIN_MEMORY_MIB || p->memory_mib > KTBC_MAX_MEMORY_MIB)
+		FAIL("memory_mib %u; expected %d to %u MiB of guest memory", p->memory_mib,
+		     KTBC_MIN_MEMORY_MIB, KTBC_MAX_MEMORY_MIB);
 	rd64(r, &p->duration_ns);
+	if (!p->duration_ns || p->duration_ns > KTBC_MAX_DURATION_NS)
+		FAIL("duration %llu ns; expected more than 0 and at most %llu ns (24h)",
+		     (unsigned long long)p->duration_ns, KTBC_MAX_DURATION_NS);
 	rd64(r, &p->watchdog_ns);
+	if (p->watchdog_ns > KTBC_MAX_DURATION_NS)
+		FAIL("watchdog %llu ns; expected at most %llu ns (24h), or 0 for none",
+		     (unsigned long long)p->watchdog_ns, KTBC_MAX_DURATION_NS);
 	return true;
 fail:
 	return false;
@@ -405,13 +418,19 @@ static bool decode_operand(struct reader *r, struct kb_program *p,
 		if (!rd64(r, &v))
 			FAIL("truncated operand");
 		o->i = (int64_t)v;
-		if (o->type == KB_DUR && o->i < 0)
-			FAIL("negative duration");
+		if (o->type == KB_DUR && v > KTBC_MAX_DURATION_NS)
+			FAIL("duration operand '%s' of %llu ns overflows; expected at most %llu ns (24h)",
+			     p->str[o->key], (unsigned long long)v, KTBC_MAX_DURATION_NS);
 		break;
 	case KB_NUM:
 		if (!rd64(r, &v))
 			FAIL("truncated operand");
 		memcpy(&o->f, &v, 8);
+		/* Thresholds and fractions compare with it: NaN compares false
+		 * both ways and would pass any check. */
+		if (!isfinite(o->f))
+			FAIL("number operand '%s' is %s; expected a finite number", p->str[o->key],
+			     isnan(o->f) ? "NaN" : "infinite");
 		break;
 	case KB_BOOL: {
 		uint8_t b;
@@ -455,6 +474,8 @@ bool kb_decode(const uint8_t *buf, size_t len, struct kb_program *p,
 	/* Each string needs >= 4 bytes and each instruction >= 4. */
 	if (nstr > r.left / 4 || ninsn > r.left / 4)
 		FAIL("truncated: counts exceed the file size");
+	if (!ninsn)
+		FAIL("empty program: no instructions; expected at least the scenario instruction");
 	p->str = xcalloc(nstr, sizeof(*p->str));
 	p->slen = xcalloc(nstr, sizeof(*p->slen));
 	p->capstr = nstr;

@@ -29,6 +29,13 @@
 #define KTBC_HEADER_SIZE 48
 #define KTBC_MAX_SIZE (16u << 20)
 #define KTBC_MAX_OPERANDS 1024
+/* Durations (header and operands) are refused above a day: the format's
+ * longest is an hour, and the executor multiplies them (a hold of 10x
+ * the duration) and adds them to clocks, which must not overflow. */
+#define KTBC_MAX_DURATION_NS (24ull * 3600 * 1000000000)
+/* Guest memory, as the format bounds memory_mib. */
+#define KTBC_MIN_MEMORY_MIB 128
+#define KTBC_MAX_MEMORY_MIB (1u << 20)
 
 enum kb_opcode {
 #define OPC(e, m, req, d) OPC_##e,

@@ -175,9 +175,8 @@ static const struct ty ty_cpu_max = {
 	.kind = TY_STRUCT, .id = "cpu_max",
 	.doc = "cpu.max bandwidth limit.",
 	.fields = (const struct ty_field[]){
-		{"quota", &(const struct ty){.kind = TY_DUR, .imin = 1000, .imax = NS_S, .flags = TYF_OFF},
-		 TF_REQUIRED, NULL, "runtime allowed per period; off = unlimited (max)"},
-		{"period", T_DUR(1000, NS_S), 0, "100ms", "accounting period"},
+		{"quota", T_CPU_MAX_QUOTA, TF_REQUIRED, NULL, "runtime allowed per period (>= 1ms); off = unlimited (max)"},
+		{"period", T_CPU_MAX_PERIOD, 0, "100ms", "accounting period (1ms to 1s)"},
 		{0}},
 };
 
@@ -315,7 +314,7 @@ static const struct ty ty_payload_def = {
 		{"uses_parent_pgrp", &ty_bool, 0, "false", "stay in the executor's process group (for job-control programs)"},
 		{"line_buffered", &ty_bool, 0, "false", "stdout line-buffered (coreutils' libstdbuf preloaded, as stdbuf -oL): for a program that forks after printing into the pipe, whose children would print its buffered output again"},
 		{"include_files", &ty_str_list, 0, NULL, "extra host files packed into the VM at /include-files/NAME (relative paths: to the defining file); executables come with their libraries and are on PATH"},
-		{"known_flags", &ty_name_list, 0, NULL, "allowed --long-flags (absent: any)"},
+		{"known_flags", &ty_name_list, 0, NULL, "the --long-flags it takes, without the dashes: any other --flag in its args or a run's args is an error (absent: any)"},
 		{"output_cap", T_INT(1024, 64 << 20), 0, "1048576", "bytes of output kept"},
 		{"override", &ty_bool, 0, "false", "replace an included payload of the same name"},
 		{0}},

@@ -6,18 +6,47 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_INCLUDE_DEPTH 16
 #define MAX_SCENARIO_BYTES (4u << 20)
 
+/* Files are told apart by their real path (realpath), never by the
+ * spelling of the include: "x/../self.yaml" is self.yaml. */
 struct loader {
 	struct scenario *s;
 	struct diag *d;
-	const char *stack[MAX_INCLUDE_DEPTH + 1];
+	const char *stack[MAX_INCLUDE_DEPTH + 1];	/* as spelt, for messages */
+	const char *real[MAX_INCLUDE_DEPTH + 1];	/* real paths, for cycles */
 	int depth;
+	const char **loaded;	/* real paths of the files whose definitions are in */
+	size_t nloaded;
 };
+
+/* The real path of path (in the arena), or path itself when it has none
+ * (a missing file, which reading reports; a buffer's made-up name). */
+static const char *real_path(struct loader *L, const char *path)
+{
+	char buf[PATH_MAX];
+	return arena_strdup(&L->s->arena, realpath(path, buf) ? buf : path);
+}
+
+static bool was_loaded(const struct loader *L, const char *real)
+{
+	for (size_t i = 0; i < L->nloaded; i++)
+		if (!strcmp(L->loaded[i], real))
+			return true;
+	return false;
+}
+
+static void mark_loaded(struct loader *L, const char *real)
+{
+	L->loaded = xrealloc(L->loaded, (L->nloaded + 1) * sizeof(*L->loaded));
+	L->loaded[L->nloaded++] = real;
+}
 
 static void def_add(struct loader *L, struct def_list *l, const char *kind,
 		    const struct ynode *node)
@@ -67,13 +96,28 @@ static void load_includes(struct loader *L, const struct ynode *root, const char
 		return;
 	char *dircopy = xstrdup(path);
 	const char *dir = dirname(dircopy);
+	const char *reals[64];
+	const struct ynode *at[64];
+	size_t nreals = 0;
 	for (size_t i = 0; i < inc->n; i++) {
 		const struct ynode *it = inc->items[i];
 		if (it->kind != YN_SCALAR || !*it->str)
 			continue;
 		char *full = it->str[0] == '/' ? xstrdup(it->str)
 					       : xasprintf("%s/%s", dir, it->str);
-		load_file(L, arena_strdup(&L->s->arena, full), it);
+		const char *real = real_path(L, full);
+		bool again = false;
+		for (size_t k = 0; k < nreals && !again; k++) {
+			if (strcmp(reals[k], real))
+				continue;
+			diag_at(L->d, it, "'%s' is the file already included as '%s' (line %d, column %d); expected each file included once",
+				it->str, at[k]->str, at[k]->line, at[k]->col);
+			again = true;
+		}
+		if (!again && nreals < ARRAY_SIZE(reals))
+			reals[nreals] = real, at[nreals++] = it;
+		if (!again)
+			load_file(L, arena_strdup(&L->s->arena, full), it);
 		free(full);
 	}
 	free(dircopy);
@@ -87,13 +131,18 @@ static struct ynode *parse_buf(struct loader *L, const char *path, const char *b
 
 static void load_file(struct loader *L, const char *path, const struct ynode *from)
 {
+	const char *real = real_path(L, path);
 	for (int i = 0; i < L->depth; i++) {
-		if (!strcmp(L->stack[i], path)) {
-			diag_at(L->d, from, "include cycle: '%s' includes itself again; expected includes to form a tree",
-				path);
+		if (!strcmp(L->real[i], real)) {
+			diag_at(L->d, from, "include cycle: '%s' is '%s', which is still being loaded; expected includes to form a tree",
+				from && from->kind == YN_SCALAR ? from->str : path, L->stack[i]);
 			return;
 		}
 	}
+	/* Included again by another file (a diamond): its definitions are
+	 * already in, and loading it twice would define them twice. */
+	if (was_loaded(L, real))
+		return;
 	if (L->depth >= MAX_INCLUDE_DEPTH) {
 		diag_at(L->d, from, "includes nest deeper than %d files; expected a shallower chain",
 			MAX_INCLUDE_DEPTH);
@@ -111,9 +160,11 @@ static void load_file(struct loader *L, const char *path, const struct ynode *fr
 	if (!root)
 		return;
 	ty_check(L->d, root, &ty_include_file, "included file");
+	L->real[L->depth] = real;
 	L->stack[L->depth++] = path;
 	load_includes(L, root, path);
 	L->depth--;
+	mark_loaded(L, real);
 	add_defs(L, root);
 }
 
@@ -126,6 +177,8 @@ static const struct def *search_path(struct loader *L, struct def_list *want, co
 {
 	struct def_list keep_s = L->s->scheds, keep_p = L->s->payloads;
 	struct def_list *keep = want == &L->s->scheds ? &keep_s : &keep_p;
+	const char **keep_loaded = L->loaded;
+	size_t keep_nloaded = L->nloaded;
 	bool found = false;
 	for (size_t i = 0; path && path[i] && !found; i++) {
 		size_t nfiles;
@@ -133,6 +186,7 @@ static const struct def *search_path(struct loader *L, struct def_list *want, co
 		for (size_t k = 0; files && files[k] && !found; k++) {
 			L->s->scheds = (struct def_list){0};
 			L->s->payloads = (struct def_list){0};
+			L->loaded = NULL, L->nloaded = 0;	/* each file on its own */
 			struct diag scratch = {0};
 			struct diag *real = L->d;
 			L->d = &scratch;
@@ -147,12 +201,14 @@ static const struct def *search_path(struct loader *L, struct def_list *want, co
 			}
 			free(L->s->scheds.v);
 			free(L->s->payloads.v);
+			free(L->loaded);
 			diag_free(&scratch);
 		}
 		dir_files_free(files);
 	}
 	L->s->scheds = keep_s;
 	L->s->payloads = keep_p;
+	L->loaded = keep_loaded, L->nloaded = keep_nloaded;
 	return found ? &want->v[want->n - 1] : NULL;
 }
 
@@ -366,6 +422,7 @@ bool scenario_load_buf(struct scenario *s, const char *path, const char *buf,
 	if (!s->root)
 		return false;
 	ty_check(d, s->root, &ty_scenario, "scenario");
+	L.real[L.depth] = real_path(&L, s->path);
 	L.stack[L.depth++] = s->path;
 	load_includes(&L, s->root, s->path);
 	add_defs(&L, s->root);
@@ -381,6 +438,7 @@ bool scenario_load_buf(struct scenario *s, const char *path, const char *buf,
 		explain_unfit(s, d, before, nbefore);
 	if (!s->unfit && d->errors == before)
 		check_requires(s);
+	free(L.loaded);
 	diag_sort(d);
 	return d->errors == before;
 }

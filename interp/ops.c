@@ -64,9 +64,8 @@ const struct ty ty_op = {
 			{0}}}, 0, "write cpu.weight", OPC_SET_WEIGHT},
 		{"set_cpu_max", &(const struct ty){.kind = TY_STRUCT, .fields = (const struct ty_field[]){
 			CGROUP_ARG,
-			{"quota", &(const struct ty){.kind = TY_DUR, .imin = 1000, .imax = NS_S, .flags = TYF_OFF},
-			 TF_REQUIRED, NULL, "runtime per period; off = max"},
-			{"period", T_DUR(1000, NS_S), 0, "100ms", "period"},
+			{"quota", T_CPU_MAX_QUOTA, TF_REQUIRED, NULL, "runtime per period (>= 1ms); off = max"},
+			{"period", T_CPU_MAX_PERIOD, 0, "100ms", "period (1ms to 1s)"},
 			{0}}}, 0, "write cpu.max", OPC_SET_CPU_MAX},
 		{"freeze", NAME_ONLY("cgroup"), 0, "freeze the cgroup", OPC_FREEZE},
 		{"thaw", NAME_ONLY("cgroup"), 0, "thaw the cgroup", OPC_THAW},

@@ -359,8 +359,9 @@ static bool check_scalar(struct diag *d, const struct ynode *n, const struct ty 
 			char lo[32], hi[32];
 			fmt_duration(lo, sizeof(lo), (uint64_t)t->imin);
 			fmt_duration(hi, sizeof(hi), (uint64_t)t->imax);
-			diag_at(d, n, "%s %s is out of range; expected a duration from %s to %s",
-				what, s, lo, hi);
+			diag_at(d, n, "%s %s is out of range; expected a duration from %s to %s%s%s%s",
+				what, s, lo, hi, t->range_why ? " (" : "", t->range_why ? t->range_why : "",
+				t->range_why ? ")" : "");
 			return false;
 		}
 		return true;

@@ -79,6 +79,9 @@ struct ty {
 	bool (*from_scalar)(const char *s, char *why, size_t whylen);
 	const char *scalar_pattern;	/* JSON Schema pattern of that form */
 	const char *scalar_doc;
+	/* DUR: why the bounds are what they are (a kernel limit), told
+	 * with an out-of-range error. */
+	const char *range_why;
 };
 
 /* Check n against t; every problem is added to d.  what names the value

@@ -33,6 +33,11 @@ struct vctx {
 	size_t nrunning, nbackdrop_running;
 	bool in_step;
 	size_t nsteps;
+	size_t cur_step;		/* 0-based, while in_step */
+	struct name_set {		/* per step: every cgroup that exists in it */
+		const char **v;
+		size_t n;
+	} *step_cgs;
 };
 
 static const char *sval(const struct ynode *n)
@@ -108,6 +113,20 @@ static void cg_ref(struct vctx *v, const struct ynode *n, const char *use)
 		use, name, ever_has(v, name) ? " (it is created later or was removed before)" : "");
 }
 
+static void set_add(struct name_set *set, const char *name)
+{
+	set->v = xrealloc(set->v, (set->n + 1) * sizeof(*set->v));
+	set->v[set->n++] = name;
+}
+
+static bool set_has(const struct name_set *set, const char *name)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (!strcmp(set->v[i], name))
+			return true;
+	return false;
+}
+
 static void cg_add(struct vctx *v, const struct ynode *n)
 {
 	const char *name = sval(n);
@@ -132,6 +151,8 @@ static void cg_add(struct vctx *v, const struct ynode *n)
 		}
 	if (v->nlive < MAX_CGROUPS)
 		v->live[v->nlive++] = (struct live_cg){name, !v->in_step, NULL, false};
+	if (v->in_step)
+		set_add(&v->step_cgs[v->cur_step], name);
 	if (!ever_has(v, name) && v->never < MAX_CGROUPS)
 		v->ever[v->never++] = name;
 }
@@ -261,6 +282,46 @@ static void check_policy(struct vctx *v, const struct ynode *n)
 		diag_at(v->d, pn, "deadline period is shorter than the deadline; expected deadline <= period (or period 0)");
 }
 
+/* mpol_flags the kernel refuses (mm/mempolicy.c: sanitize_mpol_flags,
+ * mpol_new) or would ignore.  With mem_policy default none (absent: no
+ * syscall; given: MPOL_DEFAULT drops them); static_nodes with
+ * relative_nodes never; local with neither; numa_balancing only with
+ * bind or preferred_many. */
+static void check_mpol_flags(struct vctx *v, const struct ynode *spec)
+{
+	const struct ynode *fl = seq(ynode_get(spec, "mpol_flags"));
+	if (!fl || !fl->n)
+		return;
+	const struct ynode *mp = ynode_get(spec, "mem_policy"), *nodes;
+	const struct ty_alt *a = mp ? ty_variant_of(&ty_mem_policy, mp, &nodes) : ty_alt(&ty_mem_policy, "default");
+	if (!a)
+		return;
+	const struct ynode *st = NULL, *rel = NULL;
+	for (size_t i = 0; i < fl->n; i++) {
+		const char *f = sval(fl->items[i]);
+		if (!f)
+			continue;
+		if (!strcmp(a->name, "default")) {
+			diag_at(v->d, fl->items[i], "mpol_flags '%s' with mem_policy default, which takes no mode flags (they would be ignored); expected a mem_policy such as bind or interleave, or no mpol_flags",
+				f);
+			return;
+		}
+		if (!strcmp(f, "static_nodes"))
+			st = fl->items[i];
+		else if (!strcmp(f, "relative_nodes"))
+			rel = fl->items[i];
+		if (!strcmp(a->name, "local") && strcmp(f, "numa_balancing"))
+			diag_at(v->d, fl->items[i], "mpol_flags '%s' with mem_policy local, which the kernel refuses (EINVAL); expected a mem_policy with nodes",
+				f);
+		if (!strcmp(f, "numa_balancing") && strcmp(a->name, "bind") && strcmp(a->name, "preferred_many"))
+			diag_at(v->d, fl->items[i], "mpol_flags numa_balancing with mem_policy %s, which the kernel refuses (EINVAL); expected mem_policy bind or preferred_many",
+				a->name);
+	}
+	if (st && rel)
+		diag_at(v->d, st->line < rel->line || (st->line == rel->line && st->col < rel->col) ? rel : st,
+			"mpol_flags static_nodes and relative_nodes together, which the kernel refuses (EINVAL); expected at most one of them");
+}
+
 /* ---- workspecs ------------------------------------------------------------ */
 
 static void check_work(struct vctx *v, const struct ynode *spec, const struct ty *t)
@@ -308,6 +369,7 @@ static void check_workspec(struct vctx *v, const struct ynode *spec, const struc
 	check_work(v, spec, t);
 	check_affinity(v, ynode_get(spec, "affinity"));
 	check_nodes(v, ynode_get(spec, "mem_policy"));
+	check_mpol_flags(v, spec);
 	check_policy(v, ynode_get(spec, "policy"));
 }
 
@@ -351,6 +413,45 @@ static void payload_ref(struct vctx *v, const struct ynode *n)
 	const char *name = sval(n);
 	if (name && !def_find(&v->s->payloads, name))
 		diag_at(v->d, n, "payload '%s' is not defined; expected a name from 'payloads:'", name);
+}
+
+/* known_flags: a payload that lists them takes no other --long-flag,
+ * in its own args or a run's; a misspelt flag would otherwise reach
+ * the program in the guest, to be ignored or to fail the run there.
+ * Arguments after a bare "--" are not flags. */
+static void check_known_flags(struct vctx *v, const char *payload, const struct ynode *args)
+{
+	const struct def *def = payload ? def_find(&v->s->payloads, payload) : NULL;
+	const struct ynode *known = seq(ynode_get(def ? def->node : NULL, "known_flags"));
+	if (!known || !seq(args))
+		return;
+	const char *cands[64];
+	size_t nc = 0;
+	for (size_t i = 0; i < known->n && nc < ARRAY_SIZE(cands); i++)
+		if (sval(known->items[i]))
+			cands[nc++] = known->items[i]->str;
+	for (size_t i = 0; i < args->n; i++) {
+		const char *a = sval(args->items[i]);
+		if (!a || strncmp(a, "--", 2))
+			continue;
+		if (!a[2])
+			return;
+		char flag[128];
+		snprintf(flag, sizeof(flag), "%.*s", (int)strcspn(a + 2, "="), a + 2);
+		bool ok = false;
+		for (size_t k = 0; k < nc && !ok; k++)
+			ok = !strcmp(cands[k], flag);
+		if (ok)
+			continue;
+		const char *sugg = did_you_mean(flag, cands, nc);
+		struct strbuf list = {0};
+		for (size_t k = 0; k < nc; k++)
+			sb_printf(&list, "%s--%s", k ? ", " : "", cands[k]);
+		diag_at(v->d, args->items[i], "payload '%s' has no flag '--%s' in its known_flags; expected %s%s%s%s",
+			payload, flag, sugg ? "'--" : "", sugg ? sugg : "", sugg ? "' (did you mean it?) or another of: " : "one of: ",
+			list.buf ? list.buf : "(none)");
+		sb_free(&list);
+	}
 }
 
 static void payload_started(struct vctx *v, const char *name)
@@ -426,6 +527,7 @@ static void check_op(struct vctx *v, const struct ynode *op)
 		break;
 	case OPC_RUN_PAYLOAD:
 		payload_ref(v, arg(p, "payload", a));
+		check_known_flags(v, sval(arg(p, "payload", a)), ynode_get(p, "args"));
 		cg_ref(v, arg(p, "cgroup", a), a->name);
 		cg_procs(v, arg(p, "cgroup", a));
 		payload_started(v, sval(arg(p, "payload", a)));
@@ -519,6 +621,7 @@ static void check_payload_defs(struct vctx *v)
 	for (size_t i = 0; i < v->s->payloads.n; i++) {
 		const struct ynode *def = v->s->payloads.v[i].node, *out = ynode_get(def, "output");
 		const struct ynode *checks = seq(ynode_get(def, "checks"));
+		check_known_flags(v, v->s->payloads.v[i].name, ynode_get(def, "args"));
 		if (out && out->kind == YN_MAP && ynode_get(out, "text"))
 			check_text_output(v, ynode_get(out, "text"));
 		bool metrics = out && !(out->kind == YN_SCALAR && !strcmp(out->str, "exit_code"));
@@ -552,6 +655,14 @@ static void check_sched_def(struct vctx *v, const struct ynode *sched)
 {
 	const struct ynode *flags = seq(ynode_get(sched, "flags"));
 	for (size_t i = 0; flags && i < flags->n; i++) {
+		/* flag_def finds the first: a second of the same name would be
+		 * silently unselectable. */
+		const struct ynode *nm = ynode_get(flags->items[i], "name");
+		const struct ynode *first = sval(nm) ? flag_def(sched, nm->str) : NULL;
+		if (first && first != flags->items[i])
+			diag_at(v->d, nm, "flag '%s' is defined twice in scheduler '%s' (first at line %d); expected each flag name once",
+				nm->str, sval(ynode_get(sched, "name")) ? sval(ynode_get(sched, "name")) : "?",
+				first->line);
 		const struct ynode *req = seq(ynode_get(flags->items[i], "requires"));
 		for (size_t k = 0; req && k < req->n; k++)
 			if (sval(req->items[k]) && !flag_def(sched, req->items[k]->str))
@@ -622,15 +733,31 @@ static void check_selected_flags(struct vctx *v)
 
 /* ---- claims ------------------------------------------------------------------ */
 
-static void check_claims(struct vctx *v, const struct ynode *claims)
+/* A claim's cgroup scope: a cgroup the scenario creates (did you mean
+ * one?) and, when the claim is on one step, one that exists during that
+ * step: elsewhere it would have no workers and never be judged. */
+static void claim_cgroup(struct vctx *v, const struct ynode *n, int64_t step, const char *what)
+{
+	const char *name = n->str;
+	if (!ever_has(v, name)) {
+		const char *sugg = did_you_mean(name, v->ever, v->never);
+		diag_at(v->d, n, "%s '%s', which the scenario never creates; expected a cgroup name it defines%s%s%s",
+			what, name, sugg ? " (did you mean '" : "", sugg ? sugg : "", sugg ? "'?)" : "");
+		return;
+	}
+	if (step > 0 && (size_t)step <= v->nsteps && !set_has(&v->step_cgs[step - 1], name))
+		diag_at(v->d, n, "%s '%s' in step %lld, where it does not exist; expected a cgroup of the backdrop or one the step creates",
+			what, name, (long long)step);
+}
+
+/* step: 1-based when claims are a step's, 0 for the scenario's. */
+static void check_claims(struct vctx *v, const struct ynode *claims, int64_t step)
 {
 	if (!claims || claims->kind != YN_MAP)
 		return;
 	const struct ynode *cgs = ynode_get(claims, "cgroups");
 	for (size_t i = 0; cgs && cgs->kind == YN_MAP && i < cgs->n; i++)
-		if (!ever_has(v, cgs->keys[i]->str))
-			diag_at(v->d, cgs->keys[i], "claims for cgroup '%s', which the scenario never creates; expected a cgroup name it defines",
-				cgs->keys[i]->str);
+		claim_cgroup(v, cgs->keys[i], step, "claims for cgroup");
 	const struct ynode *ms = seq(ynode_get(claims, "metrics"));
 	for (size_t i = 0; ms && i < ms->n; i++) {
 		const struct ynode *m = ms->items[i];
@@ -643,12 +770,8 @@ static void check_claims(struct vctx *v, const struct ynode *claims)
 		if (cmp != 1)
 			diag_at(v->d, m, "metric claim has %d comparisons; expected exactly one of at_least, at_most, between, is_finite",
 				cmp);
-		const struct ynode *cg = ynode_get(m, "cgroup");
-		if (sval(cg) && !ever_has(v, cg->str))
-			diag_at(v->d, cg, "metric claim on cgroup '%s', which the scenario never creates; expected a cgroup name it defines",
-				cg->str);
 		const struct ynode *st = ynode_get(m, "step");
-		int64_t si;
+		int64_t si = step;
 		if (sval(st) && parse_int(st->str, &si) && (size_t)si > v->nsteps) {
 			if (v->nsteps)
 				diag_at(v->d, st, "metric claim on step %lld but the scenario has %zu step%s; expected 1 to %zu",
@@ -657,6 +780,9 @@ static void check_claims(struct vctx *v, const struct ynode *claims)
 				diag_at(v->d, st, "metric claim on step %lld but the scenario has no steps; expected no 'step' scope",
 					(long long)si);
 		}
+		const struct ynode *cg = ynode_get(m, "cgroup");
+		if (sval(cg))
+			claim_cgroup(v, cg, si, "metric claim on cgroup");
 		const struct ynode *bt = seq(ynode_get(m, "between"));
 		double lo, hi;
 		if (bt && bt->n == 2 && sval(bt->items[0]) && sval(bt->items[1]) &&
@@ -698,13 +824,18 @@ void scenario_validate(struct scenario *s, struct diag *d)
 		const struct ynode *it = bp->items[i];
 		const struct ynode *pn = it->kind == YN_SCALAR ? it : ynode_get(it, "payload");
 		payload_ref(v, pn);
+		check_known_flags(v, sval(pn), ynode_get(it, "args"));
 		cg_ref(v, ynode_get(it, "cgroup"), "backdrop payload");
 		payload_started(v, sval(pn));
 	}
 	v->nbackdrop_running = v->nrunning;
 	v->in_step = true;
+	v->step_cgs = xcalloc(v->nsteps + 1, sizeof(*v->step_cgs));
 	for (size_t i = 0; steps && i < steps->n; i++) {
 		const struct ynode *st = steps->items[i];
+		v->cur_step = i;
+		for (size_t k = 0; k < v->nlive; k++)
+			set_add(&v->step_cgs[i], v->live[k].name);
 		check_ops(v, ynode_get(st, "ops"));
 		const struct ynode *scg = seq(ynode_get(st, "cgroups"));
 		for (size_t k = 0; scg && k < scg->n; k++)
@@ -714,10 +845,13 @@ void scenario_validate(struct scenario *s, struct diag *d)
 		v->nrunning = v->nbackdrop_running;	/* step payloads end with it */
 	}
 	for (size_t i = 0; steps && i < steps->n; i++)
-		check_claims(v, ynode_get(steps->items[i], "claims"));
-	check_claims(v, ynode_get(root, "claims"));
+		check_claims(v, ynode_get(steps->items[i], "claims"), (int64_t)i + 1);
+	check_claims(v, ynode_get(root, "claims"), 0);
 	if (s->sched)
-		check_claims(v, ynode_get(s->sched, "claims"));
+		check_claims(v, ynode_get(s->sched, "claims"), 0);
+	for (size_t i = 0; i < v->nsteps; i++)
+		free(v->step_cgs[i].v);
+	free(v->step_cgs);
 	free(v);
 }
 

@@ -17,6 +17,12 @@
 #define NS_MS		1000000LL
 #define NS_S		1000000000LL
 #define NS_H		(3600LL * NS_S)
+/* cpu.max, in a cgroup definition and in set_cpu_max: the kernel
+ * (tg_set_cfs_bandwidth) refuses a quota or period below 1ms and a
+ * period above 1s with EINVAL, so such values are refused here. */
+#define CPU_MAX_WHY "the kernel refuses a cpu.max quota or period below 1ms and a period above 1s"
+#define T_CPU_MAX_QUOTA (&(const struct ty){.kind = TY_DUR, .imin = NS_MS, .imax = NS_S, .flags = TYF_OFF, .range_why = CPU_MAX_WHY})
+#define T_CPU_MAX_PERIOD (&(const struct ty){.kind = TY_DUR, .imin = NS_MS, .imax = NS_S, .range_why = CPU_MAX_WHY})
 /* A histogram bucket line: a value, then one count per column (thread). */
 #define HIST_LINE_REGEX "^[ \\t]*(?<value>[0-9]+)[ \\t]+(?<count>[0-9]+(?:[ \\t]+[0-9]+)*)[ \\t]*$"
 

@@ -98,7 +98,12 @@ static bool add_weight(struct builder *b, size_t w, yaml_mark_t m)
 	return true;
 }
 
-/* Merge key: copy pairs of src (a map) not already present in dst. */
+/* Merge key: copy pairs of src (a map) not already present in dst.
+ * A key given both explicitly and through '<<' is not a duplicate: the
+ * explicit one wins wherever it stands in the mapping, and of several
+ * merged maps the first that has the key wins (YAML's merge-key rules,
+ * which js-yaml and editors follow too, so the schema check agrees).
+ * Merges are applied after the mapping's own pairs for that reason. */
 static void merge_into(struct builder *b, struct ynode *dst, size_t *cap,
 		       struct ynode *src, struct ynode *at)
 {

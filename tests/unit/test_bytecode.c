@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <string.h>
 
 #include "bytecode.h"
@@ -144,6 +145,104 @@ static void test_structural_errors(void **st)
 	free(buf);
 }
 
+/* Decode buf and require the error to contain want. */
+static void rejects(const uint8_t *buf, size_t len, const char *want)
+{
+	struct kb_program p;
+	char err[256] = "";
+	assert_false(kb_decode(buf, len, &p, err, sizeof(err)));
+	if (!strstr(err, want))
+		fail_msg("decode error '%s' lacks '%s'", err, want);
+}
+
+/* A one-instruction program whose instruction carries one operand set
+ * by add; encoded. */
+static uint8_t *one_operand(void (*add)(struct kb_program *), size_t *len)
+{
+	struct kb_program p;
+	kb_init(&p);
+	p.topo = (struct topology){1, 1, 2, 1};
+	p.memory_mib = 512;
+	p.duration_ns = 1000000000ull;
+	kb_emit(&p, OPC_SCENARIO);
+	kb_str(&p, "name", "t");
+	if (add)
+		add(&p);
+	uint8_t *buf = kb_encode(&p, len);
+	kb_free(&p);
+	return buf;
+}
+
+static void add_nan(struct kb_program *p) { kb_num(p, "value", NAN); }
+static void add_inf(struct kb_program *p) { kb_num(p, "value", -INFINITY); }
+static void add_huge_dur(struct kb_program *p) { kb_dur(p, "hold", UINT64_MAX / 2 + 1); }
+static void add_long_dur(struct kb_program *p) { kb_dur(p, "hold", KTBC_MAX_DURATION_NS + 1); }
+
+/* What the encoder never writes is refused with a reason: another kind
+ * of file, no instructions, no memory, durations that overflow, numbers
+ * a threshold cannot be compared with. */
+static void test_strictness(void **st)
+{
+	(void)st;
+	rejects((const uint8_t *)"name: fanout\n", 13, "not a ktbc file");
+	rejects((const uint8_t *)"KTBX", 4, "not a ktbc file");
+	rejects((const uint8_t *)"KT", 2, "truncated");
+
+	struct kb_program p;
+	kb_init(&p);
+	p.topo = (struct topology){1, 1, 2, 1};
+	p.memory_mib = 512;
+	p.duration_ns = 1000000000ull;
+	size_t len;
+	uint8_t *buf = kb_encode(&p, &len);
+	rejects(buf, len, "empty program");
+	free(buf);
+
+	buf = sample(&len);
+	uint64_t v64;
+	uint32_t v32 = 0;
+	memcpy(buf + 28, &v32, 4);	/* memory_mib */
+	reseal(buf, len);
+	rejects(buf, len, "memory_mib 0; expected 128 to");
+	free(buf);
+
+	buf = sample(&len);
+	v64 = UINT64_MAX;
+	memcpy(buf + 32, &v64, 8);	/* duration_ns */
+	reseal(buf, len);
+	rejects(buf, len, "duration 18446744073709551615 ns; expected more than 0 and at most");
+	v64 = 0;
+	memcpy(buf + 32, &v64, 8);
+	reseal(buf, len);
+	rejects(buf, len, "duration 0 ns");
+	v64 = 1000000000ull;
+	memcpy(buf + 32, &v64, 8);
+	v64 = KTBC_MAX_DURATION_NS + 1;
+	memcpy(buf + 40, &v64, 8);	/* watchdog_ns */
+	reseal(buf, len);
+	rejects(buf, len, "watchdog");
+	free(buf);
+
+	static const struct {
+		void (*add)(struct kb_program *);
+		const char *want;
+	} bad[] = {
+		{add_nan, "number operand 'value' is NaN; expected a finite number"},
+		{add_inf, "number operand 'value' is infinite"},
+		{add_huge_dur, "duration operand 'hold' of 9223372036854775808 ns overflows"},
+		{add_long_dur, "duration operand 'hold'"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf = one_operand(bad[i].add, &len);
+		rejects(buf, len, bad[i].want);
+		free(buf);
+	}
+	buf = one_operand(NULL, &len);
+	assert_true(kb_decode(buf, len, &p, (char[64]){0}, 64));
+	kb_free(&p);
+	free(buf);
+}
+
 static void test_opcode_table(void **st)
 {
 	(void)st;
@@ -193,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_every_truncation_rejected),
 		cmocka_unit_test(test_every_bit_flip_rejected),
 		cmocka_unit_test(test_structural_errors),
+		cmocka_unit_test(test_strictness),
 		cmocka_unit_test(test_opcode_table),
 		cmocka_unit_test(test_missing_operand_rejected),
 	};

@@ -23,7 +23,10 @@ static void round_trip(const char *path)
 {
 	struct diag d = {0};
 	struct scenario s;
-	bool ok = scenario_load(&s, path, NULL, &d);
+	/* Catalog scenarios run catalog payloads, found by name as ktstr does. */
+	static const char *const payloads[] = {SRCDIR "/payloads", NULL};
+	struct load_opts lo = {.payload_path = payloads};
+	bool ok = scenario_load(&s, path, &lo, &d);
 	diag_print(&d, stderr);
 	assert_true(ok);
 	assert_non_null(ynode_get(s.root, "description"));

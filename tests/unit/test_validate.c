@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "disasm.h"
@@ -126,6 +127,18 @@ static void test_semantic_errors(void **st)
 		  "schedulers: [{name: s, binary: x, flags: [{name: a}, {name: b, requires: [a]}]}]\n",
 		  1, 30, "requires flag 'a'");
 	check_one("backdrop: {cgroups: [{name: a, affinity: smt_pair}]}\n", 1, 42, "threads >= 2");
+	check_one("backdrop: {cgroups: [{name: a, mem_policy: local, mpol_flags: [relative_nodes]}]}\n",
+		  1, 64, "with mem_policy local, which the kernel refuses");
+	check_one("topology: 2n2l2c1t\nbackdrop: {cgroups: [{name: a, mem_policy: {interleave: [0, 1]}, mpol_flags: [numa_balancing]}]}\n",
+		  2, 79, "numa_balancing with mem_policy interleave");
+	check_one("payloads: [{name: p, binary: x, args: [--cpu=2, --tmeout, 5], known_flags: [cpu, timeout]}]\n",
+		  1, 49, "no flag '--tmeout' in its known_flags; expected '--timeout' (did you mean it?)");
+	struct diag d = {0};
+	struct scenario s;
+	assert_true(load("payloads: [{name: p, binary: x, args: [--cpu, --, --other], known_flags: [cpu]}]\n"
+			 "backdrop: {payloads: [{payload: p, args: [--cpu=3, -x]}]}\n", &d, &s));
+	diag_free(&d);
+	scenario_free(&s);
 }
 
 /* The NUMA work types need two nodes: refused on one, at the work's
@@ -197,6 +210,32 @@ static void test_includes(void **st)
 	diag_free(&d);
 	scenario_free(&s);
 
+	/* Files are told apart by real path: a cycle through "x/.." is a
+	 * cycle, the same file twice in one list an error, a diamond (two
+	 * files including one) loads it once. */
+	char sub[256], sub_lib[256];
+	snprintf(sub, sizeof(sub), "%s/x", dir);
+	snprintf(sub_lib, sizeof(sub_lib), "%s/x/lib2.yaml", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	write_file(main_cycle, "include: [./x/../cycle.yaml]\n");
+	assert_false(scenario_load(&s, main_cycle, NULL, &d));
+	assert_true(has(&d, 1, 11, "include cycle: './x/../cycle.yaml' is"));
+	diag_free(&d);
+	scenario_free(&s);
+	write_file(main_dup, "include: [lib.yaml, x/../lib.yaml]\n");
+	assert_false(scenario_load(&s, main_dup, NULL, &d));
+	assert_true(has(&d, 1, 21, "'x/../lib.yaml' is the file already included as 'lib.yaml'"));
+	assert_int_equal(d.errors, 1);
+	diag_free(&d);
+	scenario_free(&s);
+	write_file(sub_lib, "include: [../lib.yaml]\n");
+	write_file(main_dup, "include: [lib.yaml, x/lib2.yaml]\nscheduler: simple\n");
+	assert_true(scenario_load(&s, main_dup, NULL, &d));
+	assert_int_equal(d.errors, 0);
+	scenario_free(&s);
+	unlink(sub_lib);
+	rmdir(sub);
+
 	write_file(main_ok, "include: [missing.yaml]\n");
 	assert_false(scenario_load(&s, main_ok, NULL, &d));
 	assert_true(has(&d, 1, 11, "cannot read"));
@@ -237,6 +276,34 @@ static void test_alias_bomb_bounded(void **st)
 	diag_free(&d);
 	scenario_free(&s);
 	sb_free(&sb);
+}
+
+/* Merge keys follow YAML: an explicit key beats a merged one, before or
+ * after the '<<', and the first merged map with a key beats later ones;
+ * neither is a duplicate-key error. */
+static void test_merge_key_explicit_wins(void **st)
+{
+	(void)st;
+	struct diag d = {0};
+	struct scenario s;
+	assert_true(load("backdrop:\n"
+			 "  cgroups:\n"
+			 "    - &base {name: a, workers: 2, nice: 5}\n"
+			 "    - {name: b, <<: *base, workers: 3}\n"
+			 "    - {workers: 4, <<: [{name: c, nice: 1}, *base]}\n",
+			 &d, &s));
+	assert_int_equal(d.errors, 0);
+	const struct ynode *cgs = ynode_get(ynode_get(s.root, "backdrop"), "cgroups");
+	assert_string_equal(ynode_get(cgs->items[1], "name")->str, "b");
+	assert_string_equal(ynode_get(cgs->items[1], "workers")->str, "3");
+	assert_string_equal(ynode_get(cgs->items[1], "nice")->str, "5");
+	assert_string_equal(ynode_get(cgs->items[2], "name")->str, "c");
+	assert_string_equal(ynode_get(cgs->items[2], "workers")->str, "4");
+	assert_string_equal(ynode_get(cgs->items[2], "nice")->str, "1");
+	scenario_free(&s);
+	/* An explicit key twice is still a duplicate, merge or not. */
+	check_one("backdrop:\n  cgroups:\n    - &base {name: a}\n    - {<<: *base, name: b, name: c}\n",
+		  4, 28, "duplicate key 'name'");
 }
 
 /* Load a valid scenario and return the disassembly of its program. */
@@ -295,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_numa_work_needs_nodes),
 		cmocka_unit_test(test_includes),
 		cmocka_unit_test(test_alias_bomb_bounded),
+		cmocka_unit_test(test_merge_key_explicit_wins),
 		cmocka_unit_test(test_lowering_fills_defaults),
 		cmocka_unit_test(test_claim_layering),
 	};
