@@ -17,8 +17,8 @@ if ! command -v "$CC" >/dev/null 2>&1; then
 	echo "fuzz/build.sh: $CC not found; install clang-16 (or set CC)" >&2
 	exit 1
 fi
-if ! deps=$(pkg-config --cflags --libs yaml-0.1 libcjson); then
-	echo "fuzz/build.sh: pkg-config cannot find yaml-0.1 and libcjson" >&2
+if ! deps=$(pkg-config --cflags --libs yaml-0.1 libcjson libpcre2-8); then
+	echo "fuzz/build.sh: pkg-config cannot find yaml-0.1, libcjson and libpcre2-8" >&2
 	exit 1
 fi
 
@@ -36,9 +36,10 @@ for t in $targets; do
 	extra="" extra_libs=""
 	if [ "$t" = fuzz_result ]; then
 		extra="$top/src/check/checker.c $top/src/check/metrics.c $top/src/check/findings.c
-			$top/src/check/result.c $top/src/check/resultio.c $top/src/proc.c $top/src/vm/vm.c
+			$top/src/check/result.c $top/src/check/resultio.c $top/src/check/payloadout.c
+			$top/src/check/payloadview.c $top/src/check/resulttext.c $top/src/proc.c $top/src/vm/vm.c
 			$top/src/vm/monitor.c $top/src/vm/kmem.c $top/guest/record.c $top/guest/report.c"
-		extra_libs="$(pkg-config --cflags --libs libpcre2-8 libbpf libelf) -lz -pthread"
+		extra_libs="$(pkg-config --cflags --libs libbpf libelf) -lz -pthread"
 	fi
 	echo "build $t -> fuzz/bin/$t"
 	# shellcheck disable=SC2086  # deps, extra and EXTRA_CFLAGS are word lists
