@@ -167,4 +167,20 @@ sleep 0.5
 pgrep -f "$tmp/fakesrc" >/dev/null && bad "make still running after the interrupt" || ok "no make left running"
 XDG_CACHE_HOME=$tmp/kcache expect_rc "no kernel after the interrupted build" 3 "$KTSTR" kernel path
 
+# The README's commands: every `ktstr SUB ...` it shows is a real command
+# whose --help works, and every --flag on that line is in its usage (the
+# usage comes from the option table the parser reads).
+readme_ok=1
+while read -r line; do
+	sub=$(awk '{print $2}' <<<"$line")
+	[[ $sub == *.yaml* || $sub == scenarios/* ]] && sub=run
+	for s in ${sub//|/ }; do
+		usage=$("$KTSTR" "$s" --help 2>&1) || { bad "README: ktstr $s --help fails"; readme_ok=0; continue; }
+		for flag in $(grep -o -- ' --[a-z][a-z-]*' <<<"$line"); do
+			grep -q -- "$flag" <<<"$usage" || { bad "README: ktstr $s has no $flag"; readme_ok=0; }
+		done
+	done
+done < <(grep -E '^    ktstr [a-z|]+' "$SRCDIR/README.md")
+((readme_ok)) && ok "README: every ktstr command it shows exists with the flags it shows"
+
 finish
