@@ -36,8 +36,8 @@ for t in $targets; do
 	extra="" extra_libs=""
 	if [ "$t" = fuzz_result ]; then
 		extra="$top/src/check/checker.c $top/src/check/metrics.c $top/src/check/findings.c
-			$top/src/check/result.c $top/src/check/resultio.c $top/src/check/payloadview.c
-			$top/src/check/payloadout.c $top/src/proc.c $top/src/vm/vm.c
+			$top/src/check/result.c $top/src/check/resultio.c $top/src/check/payloadout.c
+			$top/src/check/payloadview.c $top/src/check/resulttext.c $top/src/proc.c $top/src/vm/vm.c
 			$top/src/vm/monitor.c $top/src/vm/kmem.c $top/guest/record.c $top/guest/report.c"
 		extra_libs="$(pkg-config --cflags --libs libbpf libelf) -lz -pthread"
 	fi

@@ -173,18 +173,6 @@ char *sb_detach(struct strbuf *sb)
 	return s;
 }
 
-void pathf(char *out, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int r = vsnprintf(out, n, fmt, ap);
-	va_end(ap);
-	if (r < 0 || (size_t)r >= n) {
-		fprintf(stderr, "ktstr: path too long: %.80s...\n", out);
-		exit(3);
-	}
-}
-
 const char *read_file_error(int e)
 {
 	if (e == EINVAL)

@@ -42,9 +42,6 @@ void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
 void sb_free(struct strbuf *sb);
 char *sb_detach(struct strbuf *sb);
 
-/* snprintf for paths: a path that does not fit is a fatal error rather
- * than a silently different file. */
-void pathf(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* The paths dir/NAME of the entries whose NAME ends in suffix and not in
  * but (NULL: no exclusion), sorted; malloc'd, NULL-terminated (NULL when

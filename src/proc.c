@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
@@ -322,4 +323,17 @@ bool find_on_path(const char *name, char *out, size_t n)
 	}
 	free(list);
 	return found;
+}
+
+/* Host code builds paths with it; the guest never links it (it exits). */
+void pathf(char *out, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vsnprintf(out, n, fmt, ap);
+	va_end(ap);
+	if (r < 0 || (size_t)r >= n) {
+		fprintf(stderr, "ktstr: path too long: %.80s...\n", out);
+		exit(3);
+	}
 }

@@ -14,6 +14,9 @@
  * inherit).  Returns the exit status, 128+signal, or -1. */
 int run_logged(const char *const *argv, const char *cwd, int log_fd);
 int rm_rf(const char *path);
+/* snprintf of a path; a path that does not fit is fatal (exit 3), never
+ * silently cut. */
+void pathf(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* An executable name looked up on $PATH; its path in out. */
 bool find_on_path(const char *name, char *out, size_t n);
 /* This executable's path (and, with dir, its directory) into out. */

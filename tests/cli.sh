@@ -167,4 +167,36 @@ sleep 0.5
 pgrep -f "$tmp/fakesrc" >/dev/null && bad "make still running after the interrupt" || ok "no make left running"
 XDG_CACHE_HOME=$tmp/kcache expect_rc "no kernel after the interrupted build" 3 "$KTSTR" kernel path
 
+# The golden invalid files, without node (schema.sh adds the schema's
+# half where node is installed): each fails validation with exit 2 and
+# the error its header names, at its line and column.
+golden_ok=1
+for f in "$SRCDIR"/tests/invalid/*.yaml; do
+	want=$(sed -n '1s/^# expect: //p' "$f")
+	[[ -n $want ]] || { bad "$f has no '# expect:' header"; golden_ok=0; continue; }
+	out=$("$KTSTR" validate "$f" 2>&1)
+	rc=$?
+	if [[ $rc != 2 ]] || ! grep -F -- "$f:${want%%: *}: error: " <<<"$out" | grep -qF -- "${want#*: }"; then
+		bad "$(basename "$f"): exit $rc, want 2 and '$want'; got: ${out:0:300}"
+		golden_ok=0
+	fi
+done
+((golden_ok)) && ok "every tests/invalid file fails at its expected line:col with its message"
+
+# The README's commands: every `ktstr SUB ...` it shows is a real command
+# whose --help works, and every --flag on that line is in its usage (the
+# usage comes from the option table the parser reads).
+readme_ok=1
+while read -r line; do
+	sub=$(awk '{print $2}' <<<"$line")
+	[[ $sub == *.yaml* || $sub == scenarios/* ]] && sub=run
+	for s in ${sub//|/ }; do
+		usage=$("$KTSTR" "$s" --help 2>&1) || { bad "README: ktstr $s --help fails"; readme_ok=0; continue; }
+		for flag in $(grep -o -- ' --[a-z][a-z-]*' <<<"$line"); do
+			grep -q -- "$flag" <<<"$usage" || { bad "README: ktstr $s has no $flag"; readme_ok=0; }
+		done
+	done
+done < <(grep -E '^    ktstr [a-z|]+' "$SRCDIR/README.md")
+((readme_ok)) && ok "README: every ktstr command it shows exists with the flags it shows"
+
 finish

@@ -61,221 +61,234 @@ static const char **split_flags(char *s)
 	return v;
 }
 
+/* What the command line asked for. */
+struct run_cli {
+	struct load_opts lo;
+	struct topology topo;
+	struct run_opts ro;
+	bool host, json, dump, trace, html;
+	const char *junit;
+	char root_name[128];
+	long trace_kb;
+	uint64_t max_duration;
+};
+
+static const struct option run_options[] = {
+	{"scheduler", required_argument, NULL, 's'},
+	{"flags", required_argument, NULL, 'F'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"dump", no_argument, NULL, 'd'},
+	{"kernel", required_argument, NULL, 'k'},
+	{"accel", required_argument, NULL, 'a'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"json", no_argument, NULL, 'j'},
+	{"junit", required_argument, NULL, 'J'},
+	{"host", no_argument, NULL, 'H'},
+	{"cgroup-root", required_argument, NULL, 'C'},
+	{"no-monitor", no_argument, NULL, 'N'},
+	{"monitor-period", required_argument, NULL, 'P'},
+	{"trace", no_argument, NULL, 'T'},
+	{"html", no_argument, NULL, 'W'},
+	{"trace-buffer", required_argument, NULL, 'B'},
+	{"topology", required_argument, NULL, 't'},
+	{"sched-args", required_argument, NULL, 'A'},
+	{"max-duration", required_argument, NULL, 'D'},
+	{0},
+};
+
+/* One option with an argument to check; 0, or the usage error's exit. */
+static int run_option_value(struct run_cli *o, int c)
+{
+	char why[256], *end;
+	long v;
+	switch (c) {
+	case 'a':
+		return accel_parse(optarg, &o->ro.accel) ? 0 : usage_error("run", "--accel %s; expected auto, kvm or tcg", optarg);
+	case 't':
+		if (!parse_topology_arg(optarg, &o->topo, why, sizeof(why)))
+			return usage_error("run", "--topology %s: %s", optarg, why);
+		o->lo.topology = &o->topo;
+		return 0;
+	case 'D':
+		if (!parse_dur(optarg, &o->max_duration) || o->max_duration < 100000000ull)
+			return usage_error("run", "--max-duration %s; expected a duration of at least 100ms", optarg);
+		return 0;
+	case 'B':
+		o->trace_kb = strtol(optarg, &end, 10);
+		if (*end || o->trace_kb < 4 || o->trace_kb > 1 << 20)
+			return usage_error("run", "--trace-buffer %s; expected KiB per CPU, 4 to 1048576", optarg);
+		o->trace = true;
+		return 0;
+	case 'P':
+		v = strtol(optarg, &end, 10);
+		if (*end || v < 1 || v > 10000)
+			return usage_error("run", "--monitor-period %s; expected milliseconds, 1 to 10000", optarg);
+		o->ro.monitor_period_ms = (unsigned)v;
+		return 0;
+	case 'C':
+		if (!parse_name(optarg, false))
+			return usage_error("run", "--cgroup-root %s; expected a plain name", optarg);
+		snprintf(o->root_name, sizeof(o->root_name), "%s", optarg);
+		return 0;
+	default:
+		return usage_error("run", "bad option");
+	}
+}
+
+static int parse_run_args(int argc, char **argv, struct run_cli *o)
+{
+	snprintf(o->root_name, sizeof(o->root_name), "ktstr-%d", (int)getpid());
+	cli_load_opts(&o->lo);
+	int c, rc;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qvdk:", run_options, NULL)) != -1) {
+		switch (c) {
+		case 's': o->lo.scheduler = optarg; break;
+		case 'F': o->lo.flags = split_flags(optarg); break;
+		case 'q': break;
+		case 'd': o->dump = true; break;
+		case 'k': o->ro.kernel = optarg; break;
+		case 'v': o->ro.verbose = true; break;
+		case 'j': o->json = true; break;
+		case 'J': o->junit = optarg; break;
+		case 'H': o->host = true; break;
+		case 'N': o->ro.no_monitor = true; break;
+		case 'T': o->trace = true; break;
+		case 'W': o->html = true; break;
+		case 'A': o->lo.sched_args = optarg; break;
+		default:
+			if ((rc = run_option_value(o, c)))
+				return rc;
+		}
+	}
+	return optind < argc ? 0 : usage_error("run", "no scenario given");
+}
+
+/* The command line's changes to a loaded program; 0 or an exit status. */
+static int adjust_program(const struct run_cli *o, struct kb_program *p, const char *file)
+{
+	if (o->trace && !kb_has_trace(p)) {
+		static const char *const groups[] = {"sched", "sched_ext"};
+		kb_add_trace(p, groups, 2);
+	}
+	if (o->trace_kb)
+		set_trace_buffer(p, o->trace_kb);
+	if (o->max_duration && p->duration_ns > o->max_duration)
+		p->duration_ns = o->max_duration;	/* holds are fractions of it: the whole run shrinks */
+	if (o->host && kb_has_trace(p)) {
+		fprintf(stderr, "ktstr: %s: tracing records the guest kernel; it cannot run with --host\n", file);
+		return KT_EXIT_USAGE;
+	}
+	if (o->dump) {
+		struct strbuf sb = {0};
+		kb_disasm(p, &sb);
+		fputs(sb.buf, stdout);
+		sb_free(&sb);
+	}
+	return 0;
+}
+
+/* The result of a run: built, saved, rendered as HTML when asked, and
+ * printed (text or JSON). */
+static cJSON *record_result(const struct run_cli *o, struct kb_program *p, struct run_output *out, const char *file)
+{
+	const struct kb_insn *sc = &p->insn[0];
+	struct result_meta meta = {.scenario = kb_get_str(p, sc, "name"), .source = kb_get_str(p, sc, "source"),
+				   .scheduler = scheduler_name(p)};
+	char stem[4096], saved[4200] = "", why[1024], page[4200] = "";
+	result_stem(meta.scenario ? meta.scenario : "run", runs_dir(), stem, sizeof(stem));
+	if (!trace_attach(out->records, out->trace_dat.buf, out->trace_dat.len, stem, why, sizeof(why)))
+		fprintf(stderr, "ktstr: %s: trace: %s\n", file, why);
+	cJSON *res = result_build(p, &meta, out);
+	snprintf(saved, sizeof(saved), "%s.json", stem);
+	if (!result_write(res, saved)) {
+		fprintf(stderr, "ktstr: cannot save the result as %s\n", saved);
+		saved[0] = 0;
+	}
+	if (o->html && *saved) {
+		const char *label = strrchr(saved, '/') + 1, *path = saved;
+		html_path_for(saved, page, sizeof(page));
+		if (!html_report_file(&res, &path, &label, 1, page, why, sizeof(why))) {
+			fprintf(stderr, "ktstr: %s: html: %s\n", file, why);
+			page[0] = 0;
+		}
+	}
+	if (o->json) {
+		char *text = cJSON_Print(res);
+		puts(text);
+		cJSON_free(text);
+		return res;
+	}
+	result_print(res, stdout, isatty(STDOUT_FILENO));
+	if (*saved)
+		printf("  result: %s\n", saved);
+	if (*page)
+		printf("  html: %s\n", page);
+	return res;
+}
+
+/* One scenario file from load to printed verdict; its exit status, and
+ * its result in *res (NULL when nothing ran). */
+static int run_file(const struct run_cli *o, const char *file, cJSON **res)
+{
+	struct kb_program p;
+	char unfit[512];
+	*res = NULL;
+	int rc = load_program(file, &p, &o->lo, unfit, sizeof(unfit));
+	if (rc)
+		return rc;
+	if ((rc = adjust_program(o, &p, file))) {
+		kb_free(&p);
+		return rc;
+	}
+	struct run_output out;
+	int rr = *unfit ? skip_unfit(&out, unfit)
+		 : o->host ? run_on_host(&p, &o->ro, o->root_name, &out) : run_in_vm(&p, &o->ro, &out);
+	if (rr && !out.vm.reason[0] && !interrupted) {
+		/* Nothing booted: no kernel, no executor, an unreadable payload. */
+		fprintf(stderr, "ktstr: %s: ERROR: %s\n", file, out.reason);
+		rc = out.bad_input ? KT_EXIT_USAGE : KT_EXIT_INFRA;
+	} else {
+		*res = record_result(o, &p, &out, file);
+		rc = interrupted ? 130 : verdict_exit(result_verdict(*res));
+	}
+	run_output_free(&out);
+	kb_free(&p);
+	return rc;
+}
+
+static int write_junit(const char *path, cJSON *const *results, size_t n)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "ktstr: cannot write %s\n", path);
+		return KT_EXIT_INFRA;
+	}
+	result_junit(results, n, f);
+	fclose(f);
+	return KT_EXIT_PASS;
+}
+
 int cmd_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"scheduler", required_argument, NULL, 's'},
-		{"flags", required_argument, NULL, 'F'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"dump", no_argument, NULL, 'd'},
-		{"kernel", required_argument, NULL, 'k'},
-		{"accel", required_argument, NULL, 'a'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"json", no_argument, NULL, 'j'},
-		{"junit", required_argument, NULL, 'J'},
-		{"host", no_argument, NULL, 'H'},
-		{"cgroup-root", required_argument, NULL, 'C'},
-		{"no-monitor", no_argument, NULL, 'N'},
-		{"monitor-period", required_argument, NULL, 'P'},
-		{"trace", no_argument, NULL, 'T'},
-		{"html", no_argument, NULL, 'W'},
-		{"trace-buffer", required_argument, NULL, 'B'},
-		{"topology", required_argument, NULL, 't'},
-		{"sched-args", required_argument, NULL, 'A'},
-		{"max-duration", required_argument, NULL, 'D'},
-		{0},
-	};
-	bool host = false;
-	char root_name[128];
-	snprintf(root_name, sizeof(root_name), "ktstr-%d", (int)getpid());
-	bool json = false;
-	const char *junit = NULL;
-	struct load_opts lo = {0};
-	struct topology topo;
-	cli_load_opts(&lo);
-	struct run_opts ro = {0};
-	bool dump = false, trace = false, html = false;
-	long trace_kb = 0;
-	uint64_t max_duration = 0;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "qvdk:", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			lo.scheduler = optarg;
-			break;
-		case 'F':
-			lo.flags = split_flags(optarg);
-			break;
-		case 'q':
-			break;
-		case 'd':
-			dump = true;
-			break;
-		case 'k':
-			ro.kernel = optarg;
-			break;
-		case 'a':
-			if (!accel_parse(optarg, &ro.accel))
-				return usage_error("run", "--accel %s; expected auto, kvm or tcg", optarg);
-			break;
-		case 'v':
-			ro.verbose = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'J':
-			junit = optarg;
-			break;
-		case 'H':
-			host = true;
-			break;
-		case 'N':
-			ro.no_monitor = true;
-			break;
-		case 'T':
-			trace = true;
-			break;
-		case 'W':
-			html = true;
-			break;
-		case 't': {
-			char why[256];
-			if (!parse_topology_arg(optarg, &topo, why, sizeof(why)))
-				return usage_error("run", "--topology %s: %s", optarg, why);
-			lo.topology = &topo;
-			break;
-		}
-		case 'A':
-			lo.sched_args = optarg;
-			break;
-		case 'D':
-			if (!parse_dur(optarg, &max_duration) || max_duration < 100000000ull)
-				return usage_error("run", "--max-duration %s; expected a duration of at least 100ms", optarg);
-			break;
-		case 'B': {
-			char *end;
-			trace_kb = strtol(optarg, &end, 10);
-			if (*end || trace_kb < 4 || trace_kb > 1 << 20)
-				return usage_error("run", "--trace-buffer %s; expected KiB per CPU, 4 to 1048576", optarg);
-			trace = true;
-			break;
-		}
-		case 'P': {
-			char *end;
-			long ms = strtol(optarg, &end, 10);
-			if (*end || ms < 1 || ms > 10000)
-				return usage_error("run", "--monitor-period %s; expected milliseconds, 1 to 10000", optarg);
-			ro.monitor_period_ms = (unsigned)ms;
-			break;
-		}
-		case 'C':
-			if (!parse_name(optarg, false))
-				return usage_error("run", "--cgroup-root %s; expected a plain name", optarg);
-			snprintf(root_name, sizeof(root_name), "%s", optarg);
-			break;
-		default:
-			return usage_error("run", "bad option");
-		}
-	}
-	if (optind >= argc)
-		return usage_error("run", "no scenario given");
-	int worst = KT_EXIT_PASS;
+	struct run_cli o = {0};
+	int worst = parse_run_args(argc, argv, &o);
+	if (worst)
+		return worst;
 	cJSON **results = NULL;	/* every result, for --junit */
 	size_t nresults = 0;
-	for (int i = optind; i < argc; i++) {
-		struct kb_program p;
-		char unfit[512];
-		int rc = load_program(argv[i], &p, &lo, unfit, sizeof(unfit));
-		if (rc) {
-			worst = rc > worst ? rc : worst;
-			continue;
-		}
-		if (trace && !kb_has_trace(&p)) {
-			static const char *const groups[] = {"sched", "sched_ext"};
-			kb_add_trace(&p, groups, 2);
-		}
-		if (trace_kb)
-			set_trace_buffer(&p, trace_kb);
-		if (max_duration && p.duration_ns > max_duration)
-			p.duration_ns = max_duration;	/* holds are fractions of it: the whole run shrinks */
-		if (host && kb_has_trace(&p)) {
-			fprintf(stderr, "ktstr: %s: tracing records the guest kernel; it cannot run with --host\n", argv[i]);
-			kb_free(&p);
-			worst = KT_EXIT_USAGE > worst ? KT_EXIT_USAGE : worst;
-			continue;
-		}
-		if (dump) {
-			struct strbuf sb = {0};
-			kb_disasm(&p, &sb);
-			fputs(sb.buf, stdout);
-			sb_free(&sb);
-		}
-		struct run_output out;
-		int rr = *unfit ? skip_unfit(&out, unfit)
-			 : host ? run_on_host(&p, &ro, root_name, &out) : run_in_vm(&p, &ro, &out);
-		if (rr && !out.vm.reason[0] && !interrupted) {
-			/* Nothing booted: no kernel, no executor, an unreadable payload. */
-			fprintf(stderr, "ktstr: %s: ERROR: %s\n", argv[i], out.reason);
-			rc = out.bad_input ? KT_EXIT_USAGE : KT_EXIT_INFRA;
-			run_output_free(&out);
-			kb_free(&p);
-			worst = rc > worst ? rc : worst;
-			continue;
-		}
-		const struct kb_insn *sc = &p.insn[0];
-		struct result_meta meta = {.scenario = kb_get_str(&p, sc, "name"),
-					   .source = kb_get_str(&p, sc, "source"),
-					   .scheduler = scheduler_name(&p)};
-		char stem[4096], saved[4200] = "", why[1024];
-		result_stem(meta.scenario ? meta.scenario : "run", runs_dir(), stem, sizeof(stem));
-		if (!trace_attach(out.records, out.trace_dat.buf, out.trace_dat.len, stem, why, sizeof(why)))
-			fprintf(stderr, "ktstr: %s: trace: %s\n", argv[i], why);
-		cJSON *res = result_build(&p, &meta, &out);
-		snprintf(saved, sizeof(saved), "%s.json", stem);
-		if (!result_write(res, saved)) {
-			fprintf(stderr, "ktstr: cannot save the result as %s\n", saved);
-			saved[0] = 0;
-		}
-		char page[4200] = "";
-		if (html && *saved) {
-			const char *label = strrchr(saved, '/') + 1, *path = saved;
-			html_path_for(saved, page, sizeof(page));
-			if (!html_report_file(&res, &path, &label, 1, page, why, sizeof(why))) {
-				fprintf(stderr, "ktstr: %s: html: %s\n", argv[i], why);
-				page[0] = 0;
-			}
-		}
-		if (json) {
-			char *text = cJSON_Print(res);
-			puts(text);
-			cJSON_free(text);
-		} else {
-			result_print(res, stdout, isatty(STDOUT_FILENO));
-			if (*saved)
-				printf("  result: %s\n", saved);
-			if (*page)
-				printf("  html: %s\n", page);
-		}
-		rc = interrupted ? 130 : verdict_exit(result_verdict(res));
-		results = xrealloc(results, (nresults + 1) * sizeof(*results));
-		results[nresults++] = res;
+	for (int i = optind; i < argc && !interrupted; i++) {	/* after Ctrl-C the rest are not started */
+		cJSON *res;
+		int rc = run_file(&o, argv[i], &res);
 		worst = rc > worst ? rc : worst;
-		run_output_free(&out);
-		kb_free(&p);
-		if (interrupted)
-			break;	/* the rest of the files are not started */
-	}
-	if (junit) {
-		FILE *f = fopen(junit, "w");
-		if (!f) {
-			fprintf(stderr, "ktstr: cannot write %s\n", junit);
-			worst = KT_EXIT_INFRA > worst ? KT_EXIT_INFRA : worst;
-		} else {
-			result_junit(results, nresults, f);
-			fclose(f);
+		if (res) {
+			results = xrealloc(results, (nresults + 1) * sizeof(*results));
+			results[nresults++] = res;
 		}
+	}
+	if (o.junit) {
+		int rc = write_junit(o.junit, results, nresults);
+		worst = rc > worst ? rc : worst;
 	}
 	for (size_t k = 0; k < nresults; k++)
 		cJSON_Delete(results[k]);

@@ -4,6 +4,7 @@
 #include "summary.h"
 #include "comparison.h"
 #include "result.h"
+#include "proc.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
