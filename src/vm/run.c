@@ -270,6 +270,17 @@ static bool make_disk(const struct kb_program *p, const char *dir, char *path, s
 	return true;
 }
 
+/* The sum of the program's wait_payload timeouts. */
+static uint64_t payload_waits(const struct kb_program *p)
+{
+	uint64_t sum = 0;
+	int64_t t;
+	for (uint32_t i = 0; i < p->ninsn; i++)
+		if (p->insn[i].op == OPC_WAIT_PAYLOAD && kb_get_int(p, &p->insn[i], "timeout", &t) && t > 0)
+			sum += (uint64_t)t;
+	return sum;
+}
+
 int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_output *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -316,8 +327,11 @@ int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_o
 	cpio_free(&extra);
 	struct stat st;
 	size_t isize = ok && !stat(initrd, &st) ? (size_t)st.st_size : 0;
-	/* Boot allowance: TCG boots in ~3 s; be generous, a hang still ends. */
-	uint64_t timeout = o->timeout_ns ? o->timeout_ns : p->duration_ns * 4 + 90ull * 1000000000ull;
+	/* Boot allowance: TCG boots in ~3 s; be generous, a hang still ends.
+	 * Payload waits may outlast the duration (a benchmark run to its
+	 * end): their timeouts are added, so the watchdog is never the
+	 * shorter limit. */
+	uint64_t timeout = o->timeout_ns ? o->timeout_ns : p->duration_ns * 4 + 90ull * 1000000000ull + payload_waits(p);
 	char config[4200];
 	snprintf(config, sizeof(config), "%s/config", k.dir);
 	struct vm_config vc = {
