@@ -55,7 +55,7 @@ struct worker_settings {
 
 /* Read policy, nice, mem_policy(+.bind/.interleave/...), mpol_flags,
  * comm, uid and gid from a SPAWN instruction.  Affinity is resolved per
- * worker by spawn.c.  false with err on an unknown value. */
+ * worker by spawn_affinity.c.  false with err on an unknown value. */
 bool st_parse(const struct kb_program *p, const struct kb_insn *in,
 	      struct worker_settings *s, char *err, size_t errlen);
 
@@ -81,7 +81,7 @@ const char *st_creds(const struct worker_settings *s, char *err, size_t errlen);
 size_t st_build_nodemask(const int *nodes, size_t n, unsigned long *mask,
 			 size_t maxwords, unsigned long *maxnode);
 
-/* Helpers shared with spawn.c. */
+/* Helpers shared with spawn_affinity.c. */
 bool st_online_cpus(struct cpuset *out);	/* /sys/devices/system/cpu/online */
 bool st_read_cpulist(const char *path, struct cpuset *out);
 
