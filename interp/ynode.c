@@ -272,9 +272,77 @@ static struct ynode *build(struct builder *b, yaml_event_t *ev, size_t *weight)
 	}
 }
 
+/* Width of the well-formed UTF-8 character at s (n bytes left) and its
+ * code point, or 0 when the bytes there are not UTF-8. */
+static size_t utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+	size_t w = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2
+		   : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+	if (!w || w > n)
+		return 0;
+	uint32_t c = w == 1 ? s[0] : s[0] & (0x7fu >> w);
+	for (size_t k = 1; k < w; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[k] & 0x3f);
+	}
+	if ((w > 1 && c < least[w]) || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return w;
+}
+
+/* The characters libyaml's reader accepts (YAML 1.1 printable). */
+static bool printable(uint32_t c)
+{
+	return c == 0x09 || c == 0x0a || c == 0x0d || (c >= 0x20 && c <= 0x7e) ||
+	       c == 0x85 || (c >= 0xa0 && c <= 0xd7ff) ||
+	       (c >= 0xe000 && c <= 0xfffd) || c >= 0x10000;
+}
+
+/* libyaml's reader decodes ahead of its scanner and reports bad bytes
+ * (NUL, broken UTF-8, control characters) at 1:1 with no mark, so check
+ * the text first and point at the byte.  Lines and columns count
+ * characters as libyaml's marks do.  False after reporting the first. */
+static bool check_text(const char *file, const char *buf, size_t len,
+		       struct diag *d)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	size_t i = len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	int line = 1, col = 1;
+	while (i < len) {
+		uint32_t c;
+		size_t w = utf8_char(s + i, len - i, &c);
+		if (!w || !c || !printable(c)) {
+			if (!w)
+				diag_add(d, DIAG_ERROR, file, line, col,
+					 "invalid UTF-8 (byte 0x%02X); expected UTF-8 text", s[i]);
+			else if (!c)
+				diag_add(d, DIAG_ERROR, file, line, col,
+					 "NUL byte; expected UTF-8 text");
+			else
+				diag_add(d, DIAG_ERROR, file, line, col,
+					 "control character U+%04X; expected printable text (tabs and line breaks are fine)",
+					 (unsigned)c);
+			return false;
+		}
+		i += w;
+		/* CR LF is one break; so are CR, NEL, LS and PS alone. */
+		bool br = c == 0x0a || c == 0x85 || c == 0x2028 || c == 0x2029 ||
+			  (c == 0x0d && (i == len || s[i] != 0x0a));
+		line += br;
+		col = br ? 1 : col + (c != 0x0d);
+	}
+	return true;
+}
+
 struct ynode *ynode_parse(struct arena *a, const char *file, const char *buf,
 			  size_t len, struct diag *d)
 {
+	if (!check_text(file, buf, len, d))
+		return NULL;
+
 	struct builder b = {.a = a, .file = file, .d = d};
 	struct ynode *root = NULL;
 	yaml_event_t ev;

@@ -306,6 +306,42 @@ static void test_merge_key_explicit_wins(void **st)
 		  4, 28, "duplicate key 'name'");
 }
 
+/* Like check_one for text that strlen cannot measure (NUL bytes). */
+static void check_bytes(const char *yaml, size_t len, int line, int col,
+			const char *sub)
+{
+	struct diag d = {0};
+	struct scenario s;
+	assert_false(scenario_load_buf(&s, "t.yaml", yaml, len, NULL, &d));
+	assert_int_equal(d.errors, 1);
+	assert_true(has(&d, line, col, sub));
+	diag_free(&d);
+	scenario_free(&s);
+}
+#define BYTES(lit) lit, sizeof(lit) - 1
+
+/* Bytes that are not YAML text are reported at their own line:col (libyaml
+ * itself says 1:1); columns count characters, CR LF is one break. */
+static void test_bad_bytes(void **st)
+{
+	(void)st;
+	check_bytes(BYTES("description: x\nname: a\0b\n"), 2, 8, "NUL byte; expected UTF-8 text");
+	check_bytes(BYTES("description: x\nname: ab\xff" "cd\n"), 2, 9, "invalid UTF-8 (byte 0xFF)");
+	check_bytes(BYTES("name: \"ab\xc3\"\n"), 1, 10, "invalid UTF-8 (byte 0xC3)");
+	check_bytes(BYTES("name: \xc0\xaf\n"), 1, 7, "invalid UTF-8 (byte 0xC0)");	/* overlong */
+	check_bytes(BYTES("name: \xed\xa0\x80\n"), 1, 7, "invalid UTF-8 (byte 0xED)");	/* surrogate */
+	check_bytes(BYTES("name: ab\xe2\x82"), 1, 9, "invalid UTF-8 (byte 0xE2)");	/* cut short */
+	check_bytes(BYTES("description: x\r\nname: \xc3\xa9\x01\n"), 2, 8, "control character U+0001");
+	check_bytes(BYTES("description: x\rname: a\x7f\n"), 2, 8, "control character U+007F");
+	check_bytes(BYTES("name: a\xc2\x80\n"), 1, 8, "control character U+0080");
+	check_bytes(BYTES("\xef\xbb\xbfname: a\x01\n"), 1, 8, "control character U+0001");
+	/* Tabs, a BOM and non-ASCII text are fine. */
+	struct diag d = {0};
+	struct scenario s;
+	assert_true(load("\xef\xbb\xbf" "description: \"caf\xc3\xa9\tbar\"\nbackdrop: {cgroups: [{name: a}]}\n", &d, &s));
+	scenario_free(&s);
+}
+
 /* Load a valid scenario and return the disassembly of its program. */
 static char *listing(const char *yaml)
 {
@@ -363,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_includes),
 		cmocka_unit_test(test_alias_bomb_bounded),
 		cmocka_unit_test(test_merge_key_explicit_wins),
+		cmocka_unit_test(test_bad_bytes),
 		cmocka_unit_test(test_lowering_fills_defaults),
 		cmocka_unit_test(test_claim_layering),
 	};
