@@ -52,16 +52,41 @@ static void push(struct builder *b, struct ynode ***arr, size_t *n,
 	(*arr)[(*n)++] = x;
 }
 
+/* An unclosed quote is found only where scanning gives up: at the end of
+ * the file or at the next '---' line.  Where the quote opened is what the
+ * user has to find, so report it there.  True when reported. */
+static bool unclosed_quote(struct builder *b)
+{
+	const yaml_parser_t *p = &b->p;
+	if (!p->context || !p->problem ||
+	    strcmp(p->context, "while scanning a quoted scalar") != 0)
+		return false;
+	bool eof = strstr(p->problem, "end of stream") != NULL;
+	if (!eof && !strstr(p->problem, "document indicator"))
+		return false;
+	int line = (int)p->context_mark.line + 1;
+	int col = (int)p->context_mark.column + 1;
+	if (eof)
+		diag_add(b->d, DIAG_ERROR, b->file, line, col,
+			 "YAML syntax error: quoted text opened here is still open at the end of the file; expected a matching closing quote");
+	else
+		diag_add(b->d, DIAG_ERROR, b->file, line, col,
+			 "YAML syntax error: quoted text opened here is still open at the document marker on line %d; expected a matching closing quote",
+			 (int)p->problem_mark.line + 1);
+	return true;
+}
+
 static bool next_event(struct builder *b, yaml_event_t *ev)
 {
 	if (!yaml_parser_parse(&b->p, ev)) {
 		const char *ctx = b->p.context ? b->p.context : "";
-		diag_add(b->d, DIAG_ERROR, b->file,
-			 (int)b->p.problem_mark.line + 1,
-			 (int)b->p.problem_mark.column + 1,
-			 "YAML syntax error: %s%s%s; expected well-formed YAML",
-			 b->p.problem ? b->p.problem : "unknown problem",
-			 *ctx ? " " : "", ctx);
+		if (!unclosed_quote(b))
+			diag_add(b->d, DIAG_ERROR, b->file,
+				 (int)b->p.problem_mark.line + 1,
+				 (int)b->p.problem_mark.column + 1,
+				 "YAML syntax error: %s%s%s; expected well-formed YAML",
+				 b->p.problem ? b->p.problem : "unknown problem",
+				 *ctx ? " " : "", ctx);
 		b->failed = true;
 		return false;
 	}

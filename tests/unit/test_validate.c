@@ -342,6 +342,18 @@ static void test_bad_bytes(void **st)
 	scenario_free(&s);
 }
 
+/* libyaml finds an unclosed quote at the end of the file (or at a '---'
+ * line); the error points at the opening quote instead. */
+static void test_unclosed_quote(void **st)
+{
+	(void)st;
+	check_one("description: x\nname: 'abc\nduration: 2s\n", 2, 7,
+		  "quoted text opened here is still open at the end of the file");
+	check_one("name: [a, \"b\n", 1, 11, "still open at the end of the file");
+	check_one("description: \"x\n---\nname: a\n", 1, 14,
+		  "still open at the document marker on line 2");
+}
+
 /* Load a valid scenario and return the disassembly of its program. */
 static char *listing(const char *yaml)
 {
@@ -400,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_alias_bomb_bounded),
 		cmocka_unit_test(test_merge_key_explicit_wins),
 		cmocka_unit_test(test_bad_bytes),
+		cmocka_unit_test(test_unclosed_quote),
 		cmocka_unit_test(test_lowering_fills_defaults),
 		cmocka_unit_test(test_claim_layering),
 	};
