@@ -238,6 +238,20 @@ static struct ynode *build_map(struct builder *b, yaml_event_t *start, size_t *w
 	return n;
 }
 
+/* A '*name' use: a shallow copy of the anchored node (children shared)
+ * marked where the alias stands, so that an error about the value as used
+ * there -- a duplicate key, a wrong type -- points at the use, not at the
+ * anchor. */
+static struct ynode *alias_at(struct builder *b, const struct ynode *target,
+			      yaml_mark_t m)
+{
+	struct ynode *n = arena_alloc(b->a, sizeof(*n));
+	*n = *target;
+	n->line = (int)m.line + 1;
+	n->col = (int)m.column + 1;
+	return n;
+}
+
 static struct ynode *build(struct builder *b, yaml_event_t *ev, size_t *weight)
 {
 	if (!add_weight(b, 1, ev->start_mark))
@@ -262,7 +276,7 @@ static struct ynode *build(struct builder *b, yaml_event_t *ev, size_t *weight)
 				if (!add_weight(b, an->weight, ev->start_mark))
 					return NULL;
 				*weight = an->weight;
-				return an->node;
+				return alias_at(b, an->node, ev->start_mark);
 			}
 		}
 		diag_add(b->d, DIAG_ERROR, b->file, (int)ev->start_mark.line + 1,

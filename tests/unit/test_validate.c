@@ -354,6 +354,22 @@ static void test_unclosed_quote(void **st)
 		  "still open at the document marker on line 2");
 }
 
+/* An alias is located where it is used: a '*key' that repeats a key, a
+ * wrong value or a merge of a non-mapping through an alias is reported
+ * at the alias, not at the anchor. */
+static void test_alias_located_at_use(void **st)
+{
+	(void)st;
+	check_one("description: &k duration\n*k : 2s\nduration: 3s\n", 3, 1,
+		  "duplicate key 'duration' (first at line 2)");
+	check_one("description: &k duration\nduration: 2s\n*k : 3s\n", 3, 1,
+		  "duplicate key 'duration' (first at line 2)");
+	check_one("description: &d 2 s\nduration: *d\n", 2, 11, "duration '2 s' is not valid");
+	check_one("backdrop: &b {cgroups: [{name: a}]}\nsteps: *b\n", 2, 8, "steps is a mapping");
+	check_one("description: &d x\nbackdrop: {cgroups: [{name: a, <<: *d}]}\n", 2, 36,
+		  "merge key '<<' needs a mapping");
+}
+
 /* Load a valid scenario and return the disassembly of its program. */
 static char *listing(const char *yaml)
 {
@@ -413,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_merge_key_explicit_wins),
 		cmocka_unit_test(test_bad_bytes),
 		cmocka_unit_test(test_unclosed_quote),
+		cmocka_unit_test(test_alias_located_at_use),
 		cmocka_unit_test(test_lowering_fills_defaults),
 		cmocka_unit_test(test_claim_layering),
 	};
