@@ -370,6 +370,40 @@ static void test_alias_located_at_use(void **st)
 		  "merge key '<<' needs a mapping");
 }
 
+/* Echoes of user input in messages: a quoted %s is shortened around a
+ * "...", control characters anywhere are escaped, and every other
+ * conversion prints as printf would. */
+static void test_echo(void **st)
+{
+	(void)st;
+	struct diag d = {0};
+	diag_add(&d, DIAG_ERROR, "f", 1, 1,
+		 "%s '%s' %d %u %lld %zu %g %c %x %5.2f %-3s| %.*s %*d %% \"%s\" %hhu %ld",
+		 "what", "v", -1, 2u, -3LL, (size_t)4, 0.5, 'c', 255u, 3.14159, "a",
+		 2, "xyz", 4, 7, "q", (unsigned char)200, -5L);
+	assert_string_equal(d.items[0].msg,
+			    "what 'v' -1 2 -3 4 0.5 c ff  3.14 a  | xy    7 % \"q\" 200 -5");
+	char big[201];
+	memset(big, 'x', 200);
+	big[0] = 'A', big[199] = 'Z', big[200] = 0;
+	diag_add(&d, DIAG_ERROR, "f", 1, 1, "'%s' %s", big, big);
+	const char *m = d.items[1].msg;
+	assert_int_equal(strlen(m), 2 + 60 + 1 + 200);
+	assert_memory_equal(m, "'Axxx", 5);
+	assert_memory_equal(m + 38, "...", 3);
+	assert_memory_equal(m + 58, "xxZ' Axx", 8);
+	/* a cut never splits a UTF-8 character */
+	char wide[200] = "";
+	for (int i = 0; i < 40; i++)
+		strcat(wide, "\xc3\xa9");
+	diag_add(&d, DIAG_ERROR, "f", 1, 1, "'%s'", wide);
+	assert_string_equal(d.items[2].msg, "'\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+			    "...\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9'");
+	diag_add(&d, DIAG_ERROR, "f", 1, 1, "'%s'", "a\nb\x01\x1b[1m\x7f\xc2\x85\t\xc3\xa9");
+	assert_string_equal(d.items[3].msg, "'a\\nb\\x01\\x1b[1m\\x7f\\u0085\\t\xc3\xa9'");
+	diag_free(&d);
+}
+
 /* Load a valid scenario and return the disassembly of its program. */
 static char *listing(const char *yaml)
 {
@@ -430,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_bad_bytes),
 		cmocka_unit_test(test_unclosed_quote),
 		cmocka_unit_test(test_alias_located_at_use),
+		cmocka_unit_test(test_echo),
 		cmocka_unit_test(test_lowering_fills_defaults),
 		cmocka_unit_test(test_claim_layering),
 	};
