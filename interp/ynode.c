@@ -348,6 +348,13 @@ static bool check_text(const char *file, const char *buf, size_t len,
 		       struct diag *d)
 {
 	const unsigned char *s = (const unsigned char *)buf;
+	/* libyaml would decode UTF-16; scenarios (and the schema check) are
+	 * UTF-8, so say which encoding the file is in rather than "NUL". */
+	if (len >= 2 && (!memcmp(s, "\xff\xfe", 2) || !memcmp(s, "\xfe\xff", 2))) {
+		diag_add(d, DIAG_ERROR, file, 1, 1,
+			 "UTF-16 text (a UTF-16 byte order mark); expected UTF-8 text");
+		return false;
+	}
 	size_t i = len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
 	int line = 1, col = 1;
 	while (i < len) {

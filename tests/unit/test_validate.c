@@ -335,6 +335,7 @@ static void test_bad_bytes(void **st)
 	check_bytes(BYTES("description: x\rname: a\x7f\n"), 2, 8, "control character U+007F");
 	check_bytes(BYTES("name: a\xc2\x80\n"), 1, 8, "control character U+0080");
 	check_bytes(BYTES("\xef\xbb\xbfname: a\x01\n"), 1, 8, "control character U+0001");
+	check_bytes(BYTES("\xff\xfen\0a\0m\0e\0"), 1, 1, "UTF-16 text");
 	/* Tabs, a BOM and non-ASCII text are fine. */
 	struct diag d = {0};
 	struct scenario s;
