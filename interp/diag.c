@@ -5,8 +5,135 @@
 
 #include <cjson/cJSON.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Echoes of user input longer than this many bytes keep their start and
+ * end around a "...": a 10 KB scalar must not bury the message, and the
+ * end of a long path (the file name) is as telling as its start. */
+#define ECHO_MAX 60
+#define ECHO_TAIL 20
+
+static size_t utf8_back(const char *s, size_t i)
+{
+	while (i && ((unsigned char)s[i] & 0xc0) == 0x80)
+		i--;
+	return i;
+}
+
+static void put_echo(struct strbuf *sb, const char *s, size_t n)
+{
+	if (n <= ECHO_MAX) {
+		sb_add(sb, s, n);
+		return;
+	}
+	size_t head = utf8_back(s, ECHO_MAX - ECHO_TAIL - 3);
+	size_t tail = utf8_back(s, n - ECHO_TAIL);
+	sb_add(sb, s, head);
+	sb_puts(sb, "...");
+	sb_add(sb, s + tail, n - tail);
+}
+
+/* One conversion of spec (stars already replaced by numbers), taking its
+ * argument from ap by the type the length modifier and conversion name. */
+#define PUT(T) sb_printf(sb, spec, va_arg(*ap, T))
+static bool put_conv(struct strbuf *sb, const char *spec, const char *len,
+		     char conv, va_list *ap)
+{
+	bool l = !strcmp(len, "l"), ll = !strcmp(len, "ll");
+	bool z = !strcmp(len, "z"), j = !strcmp(len, "j"), t = !strcmp(len, "t");
+	switch (conv) {
+	case 'd': case 'i':
+		l ? PUT(long) : ll ? PUT(long long) : z ? PUT(ptrdiff_t)
+			: j ? PUT(intmax_t) : t ? PUT(ptrdiff_t) : PUT(int);
+		return true;
+	case 'u': case 'x': case 'X': case 'o':
+		l ? PUT(unsigned long) : ll ? PUT(unsigned long long)
+			: z ? PUT(size_t) : j ? PUT(uintmax_t) : t ? PUT(size_t)
+			: PUT(unsigned);
+		return true;
+	case 'c':
+		PUT(int);
+		return true;
+	case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case 'a': case 'A':
+		*len == 'L' ? PUT(long double) : PUT(double);
+		return true;
+	case 's':
+		PUT(const char *);
+		return true;
+	case 'p':
+		PUT(void *);
+		return true;
+	}
+	return false;
+}
+#undef PUT
+
+/* vprintf, except that a string written quoted in the format ('%s' or
+ * "%s"), which by convention echoes user input, is shortened (put_echo). */
+static void format_msg(struct strbuf *sb, const char *fmt, va_list ap0)
+{
+	va_list ap;
+	va_copy(ap, ap0);
+	const char *p = fmt;
+	for (const char *pct; (pct = strchr(p, '%')); ) {
+		sb_add(sb, p, (size_t)(pct - p));
+		char spec[48] = "%", len[3] = "";
+		size_t sn = 1;
+		p = pct + 1;
+		while (*p && strchr("-+ #0.123456789*", *p) && sn < 32) {
+			if (*p == '*')
+				sn += (size_t)snprintf(spec + sn, 12, "%d", va_arg(ap, int));
+			else
+				spec[sn++] = *p;
+			p++;
+		}
+		for (size_t k = 0; *p && strchr("hlzjtL", *p) && k < 2; k++)
+			len[k] = spec[sn++] = *p++;
+		char conv = *p ? *p++ : 0;
+		spec[sn++] = conv;
+		spec[sn] = 0;
+		if (conv == '%') {
+			sb_putc(sb, '%');
+			continue;
+		}
+		bool quoted = conv == 's' && pct > fmt && strchr("'\"", pct[-1]) &&
+			      *p == pct[-1];
+		struct strbuf one = {0};
+		if (!put_conv(quoted ? &one : sb, spec, len, conv, &ap))
+			sb_puts(sb, spec);	/* unknown: shown, not guessed at */
+		if (quoted)
+			put_echo(sb, one.buf ? one.buf : "", one.len);
+		sb_free(&one);
+	}
+	sb_puts(sb, p);
+	va_end(ap);
+}
+
+/* Control characters in a message can only come from echoed input (a
+ * "\x1b" escape in a quoted value, a block scalar's newline); raw, they
+ * would break the one-line format or drive the terminal. */
+static char *escape_controls(char *msg)
+{
+	struct strbuf sb = {0};
+	const unsigned char *s = (const unsigned char *)msg;
+	for (size_t i = 0; s[i]; i++) {
+		static const char named[] = "\\a\\b\\t\\n\\v\\f\\r";
+		if (s[i] >= 7 && s[i] <= 13) {
+			sb_add(&sb, named + 2 * (s[i] - 7), 2);
+		} else if (s[i] < 0x20 || s[i] == 0x7f) {
+			sb_printf(&sb, "\\x%02x", s[i]);
+		} else if (s[i] == 0xc2 && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f) {
+			sb_printf(&sb, "\\u%04x", s[++i]);	/* C1 control */
+		} else {
+			sb_putc(&sb, (char)s[i]);
+		}
+	}
+	free(msg);
+	return sb_detach(&sb);
+}
 
 static void diag_vadd(struct diag *d, enum diag_level lvl, const char *file,
 		      int line, int col, const char *fmt, va_list ap)
@@ -16,10 +143,11 @@ static void diag_vadd(struct diag *d, enum diag_level lvl, const char *file,
 		d->items = xrealloc(d->items, d->cap * sizeof(*d->items));
 	}
 	struct strbuf sb = {0};
-	sb_vprintf(&sb, fmt, ap);
+	format_msg(&sb, fmt, ap);
+	char *msg = escape_controls(sb_detach(&sb));
 	d->items[d->n++] = (struct diag_item){
 		.level = lvl, .file = file, .line = line, .col = col,
-		.msg = sb_detach(&sb),
+		.msg = msg,
 	};
 	if (lvl == DIAG_ERROR)
 		d->errors++;

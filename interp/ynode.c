@@ -52,16 +52,41 @@ static void push(struct builder *b, struct ynode ***arr, size_t *n,
 	(*arr)[(*n)++] = x;
 }
 
+/* An unclosed quote is found only where scanning gives up: at the end of
+ * the file or at the next '---' line.  Where the quote opened is what the
+ * user has to find, so report it there.  True when reported. */
+static bool unclosed_quote(struct builder *b)
+{
+	const yaml_parser_t *p = &b->p;
+	if (!p->context || !p->problem ||
+	    strcmp(p->context, "while scanning a quoted scalar") != 0)
+		return false;
+	bool eof = strstr(p->problem, "end of stream") != NULL;
+	if (!eof && !strstr(p->problem, "document indicator"))
+		return false;
+	int line = (int)p->context_mark.line + 1;
+	int col = (int)p->context_mark.column + 1;
+	if (eof)
+		diag_add(b->d, DIAG_ERROR, b->file, line, col,
+			 "YAML syntax error: quoted text opened here is still open at the end of the file; expected a matching closing quote");
+	else
+		diag_add(b->d, DIAG_ERROR, b->file, line, col,
+			 "YAML syntax error: quoted text opened here is still open at the document marker on line %d; expected a matching closing quote",
+			 (int)p->problem_mark.line + 1);
+	return true;
+}
+
 static bool next_event(struct builder *b, yaml_event_t *ev)
 {
 	if (!yaml_parser_parse(&b->p, ev)) {
 		const char *ctx = b->p.context ? b->p.context : "";
-		diag_add(b->d, DIAG_ERROR, b->file,
-			 (int)b->p.problem_mark.line + 1,
-			 (int)b->p.problem_mark.column + 1,
-			 "YAML syntax error: %s%s%s; expected well-formed YAML",
-			 b->p.problem ? b->p.problem : "unknown problem",
-			 *ctx ? " " : "", ctx);
+		if (!unclosed_quote(b))
+			diag_add(b->d, DIAG_ERROR, b->file,
+				 (int)b->p.problem_mark.line + 1,
+				 (int)b->p.problem_mark.column + 1,
+				 "YAML syntax error: %s%s%s; expected well-formed YAML",
+				 b->p.problem ? b->p.problem : "unknown problem",
+				 *ctx ? " " : "", ctx);
 		b->failed = true;
 		return false;
 	}
@@ -213,6 +238,20 @@ static struct ynode *build_map(struct builder *b, yaml_event_t *start, size_t *w
 	return n;
 }
 
+/* A '*name' use: a shallow copy of the anchored node (children shared)
+ * marked where the alias stands, so that an error about the value as used
+ * there -- a duplicate key, a wrong type -- points at the use, not at the
+ * anchor. */
+static struct ynode *alias_at(struct builder *b, const struct ynode *target,
+			      yaml_mark_t m)
+{
+	struct ynode *n = arena_alloc(b->a, sizeof(*n));
+	*n = *target;
+	n->line = (int)m.line + 1;
+	n->col = (int)m.column + 1;
+	return n;
+}
+
 static struct ynode *build(struct builder *b, yaml_event_t *ev, size_t *weight)
 {
 	if (!add_weight(b, 1, ev->start_mark))
@@ -237,7 +276,7 @@ static struct ynode *build(struct builder *b, yaml_event_t *ev, size_t *weight)
 				if (!add_weight(b, an->weight, ev->start_mark))
 					return NULL;
 				*weight = an->weight;
-				return an->node;
+				return alias_at(b, an->node, ev->start_mark);
 			}
 		}
 		diag_add(b->d, DIAG_ERROR, b->file, (int)ev->start_mark.line + 1,
@@ -272,9 +311,84 @@ static struct ynode *build(struct builder *b, yaml_event_t *ev, size_t *weight)
 	}
 }
 
+/* Width of the well-formed UTF-8 character at s (n bytes left) and its
+ * code point, or 0 when the bytes there are not UTF-8. */
+static size_t utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+	size_t w = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2
+		   : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+	if (!w || w > n)
+		return 0;
+	uint32_t c = w == 1 ? s[0] : s[0] & (0x7fu >> w);
+	for (size_t k = 1; k < w; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[k] & 0x3f);
+	}
+	if ((w > 1 && c < least[w]) || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return w;
+}
+
+/* The characters libyaml's reader accepts (YAML 1.1 printable). */
+static bool printable(uint32_t c)
+{
+	return c == 0x09 || c == 0x0a || c == 0x0d || (c >= 0x20 && c <= 0x7e) ||
+	       c == 0x85 || (c >= 0xa0 && c <= 0xd7ff) ||
+	       (c >= 0xe000 && c <= 0xfffd) || c >= 0x10000;
+}
+
+/* libyaml's reader decodes ahead of its scanner and reports bad bytes
+ * (NUL, broken UTF-8, control characters) at 1:1 with no mark, so check
+ * the text first and point at the byte.  Lines and columns count
+ * characters as libyaml's marks do.  False after reporting the first. */
+static bool check_text(const char *file, const char *buf, size_t len,
+		       struct diag *d)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	/* libyaml would decode UTF-16; scenarios (and the schema check) are
+	 * UTF-8, so say which encoding the file is in rather than "NUL". */
+	if (len >= 2 && (!memcmp(s, "\xff\xfe", 2) || !memcmp(s, "\xfe\xff", 2))) {
+		diag_add(d, DIAG_ERROR, file, 1, 1,
+			 "UTF-16 text (a UTF-16 byte order mark); expected UTF-8 text");
+		return false;
+	}
+	size_t i = len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	int line = 1, col = 1;
+	while (i < len) {
+		uint32_t c;
+		size_t w = utf8_char(s + i, len - i, &c);
+		if (!w || !c || !printable(c)) {
+			if (!w)
+				diag_add(d, DIAG_ERROR, file, line, col,
+					 "invalid UTF-8 (byte 0x%02X); expected UTF-8 text", s[i]);
+			else if (!c)
+				diag_add(d, DIAG_ERROR, file, line, col,
+					 "NUL byte; expected UTF-8 text");
+			else
+				diag_add(d, DIAG_ERROR, file, line, col,
+					 "control character U+%04X; expected printable text (tabs and line breaks are fine)",
+					 (unsigned)c);
+			return false;
+		}
+		i += w;
+		/* CR LF is one break; so are CR, NEL, LS and PS alone. */
+		bool br = c == 0x0a || c == 0x85 || c == 0x2028 || c == 0x2029 ||
+			  (c == 0x0d && (i == len || s[i] != 0x0a));
+		line += br;
+		col = br ? 1 : col + (c != 0x0d);
+	}
+	return true;
+}
+
 struct ynode *ynode_parse(struct arena *a, const char *file, const char *buf,
 			  size_t len, struct diag *d)
 {
+	if (!check_text(file, buf, len, d))
+		return NULL;
+
 	struct builder b = {.a = a, .file = file, .d = d};
 	struct ynode *root = NULL;
 	yaml_event_t ev;

@@ -52,6 +52,17 @@ grep -q "fifo.yaml:1:1: error: cannot read the file: not a regular file" "$tmp/e
 expect_rc "directory as a scenario" 2 "$KTSTR" validate "$tmp"
 expect_rc "FIFO as a result" 2 timeout 10 "$KTSTR" report "$tmp/fifo.yaml"
 expect_rc "FIFO as bytecode" 2 timeout 10 "$KTSTR" dump "$tmp/fifo.yaml"
+# Bytes that are not YAML text are located at the byte (libyaml says 1:1);
+# files of such bytes are made here, not stored (git and editors take them
+# for binary).
+for c in 'nul|description: x\nname: a\0b\n|2:8: error: NUL byte; expected UTF-8 text' \
+	'utf8|description: x\nname: "ab\xc3"\n|2:10: error: invalid UTF-8 (byte 0xC3)' \
+	'ctl|description: x\nname: a\tb\x01\n|2:10: error: control character U+0001'; do
+	IFS='|' read -r name text want <<<"$c"
+	printf "$text" >"$tmp/$name.yaml"
+	expect_rc "$name: exit 2" 2 "$KTSTR" validate "$tmp/$name.yaml"
+	grep -qF "$name.yaml:$want" "$tmp/err" && ok "$name: located at the byte" || { bad "$name: $want"; cat "$tmp/err"; }
+done
 # Results that are JSON but not what ktstr wrote: exit 2 naming the file
 # and the field, never a crash; a directory reports its good files and
 # still exits 2 for the broken one.

@@ -306,6 +306,105 @@ static void test_merge_key_explicit_wins(void **st)
 		  4, 28, "duplicate key 'name'");
 }
 
+/* Like check_one for text that strlen cannot measure (NUL bytes). */
+static void check_bytes(const char *yaml, size_t len, int line, int col,
+			const char *sub)
+{
+	struct diag d = {0};
+	struct scenario s;
+	assert_false(scenario_load_buf(&s, "t.yaml", yaml, len, NULL, &d));
+	assert_int_equal(d.errors, 1);
+	assert_true(has(&d, line, col, sub));
+	diag_free(&d);
+	scenario_free(&s);
+}
+#define BYTES(lit) lit, sizeof(lit) - 1
+
+/* Bytes that are not YAML text are reported at their own line:col (libyaml
+ * itself says 1:1); columns count characters, CR LF is one break. */
+static void test_bad_bytes(void **st)
+{
+	(void)st;
+	check_bytes(BYTES("description: x\nname: a\0b\n"), 2, 8, "NUL byte; expected UTF-8 text");
+	check_bytes(BYTES("description: x\nname: ab\xff" "cd\n"), 2, 9, "invalid UTF-8 (byte 0xFF)");
+	check_bytes(BYTES("name: \"ab\xc3\"\n"), 1, 10, "invalid UTF-8 (byte 0xC3)");
+	check_bytes(BYTES("name: \xc0\xaf\n"), 1, 7, "invalid UTF-8 (byte 0xC0)");	/* overlong */
+	check_bytes(BYTES("name: \xed\xa0\x80\n"), 1, 7, "invalid UTF-8 (byte 0xED)");	/* surrogate */
+	check_bytes(BYTES("name: ab\xe2\x82"), 1, 9, "invalid UTF-8 (byte 0xE2)");	/* cut short */
+	check_bytes(BYTES("description: x\r\nname: \xc3\xa9\x01\n"), 2, 8, "control character U+0001");
+	check_bytes(BYTES("description: x\rname: a\x7f\n"), 2, 8, "control character U+007F");
+	check_bytes(BYTES("name: a\xc2\x80\n"), 1, 8, "control character U+0080");
+	check_bytes(BYTES("\xef\xbb\xbfname: a\x01\n"), 1, 8, "control character U+0001");
+	check_bytes(BYTES("\xff\xfen\0a\0m\0e\0"), 1, 1, "UTF-16 text");
+	/* Tabs, a BOM and non-ASCII text are fine. */
+	struct diag d = {0};
+	struct scenario s;
+	assert_true(load("\xef\xbb\xbf" "description: \"caf\xc3\xa9\tbar\"\nbackdrop: {cgroups: [{name: a}]}\n", &d, &s));
+	scenario_free(&s);
+}
+
+/* libyaml finds an unclosed quote at the end of the file (or at a '---'
+ * line); the error points at the opening quote instead. */
+static void test_unclosed_quote(void **st)
+{
+	(void)st;
+	check_one("description: x\nname: 'abc\nduration: 2s\n", 2, 7,
+		  "quoted text opened here is still open at the end of the file");
+	check_one("name: [a, \"b\n", 1, 11, "still open at the end of the file");
+	check_one("description: \"x\n---\nname: a\n", 1, 14,
+		  "still open at the document marker on line 2");
+}
+
+/* An alias is located where it is used: a '*key' that repeats a key, a
+ * wrong value or a merge of a non-mapping through an alias is reported
+ * at the alias, not at the anchor. */
+static void test_alias_located_at_use(void **st)
+{
+	(void)st;
+	check_one("description: &k duration\n*k : 2s\nduration: 3s\n", 3, 1,
+		  "duplicate key 'duration' (first at line 2)");
+	check_one("description: &k duration\nduration: 2s\n*k : 3s\n", 3, 1,
+		  "duplicate key 'duration' (first at line 2)");
+	check_one("description: &d 2 s\nduration: *d\n", 2, 11, "duration '2 s' is not valid");
+	check_one("backdrop: &b {cgroups: [{name: a}]}\nsteps: *b\n", 2, 8, "steps is a mapping");
+	check_one("description: &d x\nbackdrop: {cgroups: [{name: a, <<: *d}]}\n", 2, 36,
+		  "merge key '<<' needs a mapping");
+}
+
+/* Echoes of user input in messages: a quoted %s is shortened around a
+ * "...", control characters anywhere are escaped, and every other
+ * conversion prints as printf would. */
+static void test_echo(void **st)
+{
+	(void)st;
+	struct diag d = {0};
+	diag_add(&d, DIAG_ERROR, "f", 1, 1,
+		 "%s '%s' %d %u %lld %zu %g %c %x %5.2f %-3s| %.*s %*d %% \"%s\" %hhu %ld",
+		 "what", "v", -1, 2u, -3LL, (size_t)4, 0.5, 'c', 255u, 3.14159, "a",
+		 2, "xyz", 4, 7, "q", (unsigned char)200, -5L);
+	assert_string_equal(d.items[0].msg,
+			    "what 'v' -1 2 -3 4 0.5 c ff  3.14 a  | xy    7 % \"q\" 200 -5");
+	char big[201];
+	memset(big, 'x', 200);
+	big[0] = 'A', big[199] = 'Z', big[200] = 0;
+	diag_add(&d, DIAG_ERROR, "f", 1, 1, "'%s' %s", big, big);
+	const char *m = d.items[1].msg;
+	assert_int_equal(strlen(m), 2 + 60 + 1 + 200);
+	assert_memory_equal(m, "'Axxx", 5);
+	assert_memory_equal(m + 38, "...", 3);
+	assert_memory_equal(m + 58, "xxZ' Axx", 8);
+	/* a cut never splits a UTF-8 character */
+	char wide[200] = "";
+	for (int i = 0; i < 40; i++)
+		strcat(wide, "\xc3\xa9");
+	diag_add(&d, DIAG_ERROR, "f", 1, 1, "'%s'", wide);
+	assert_string_equal(d.items[2].msg, "'\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+			    "...\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9'");
+	diag_add(&d, DIAG_ERROR, "f", 1, 1, "'%s'", "a\nb\x01\x1b[1m\x7f\xc2\x85\t\xc3\xa9");
+	assert_string_equal(d.items[3].msg, "'a\\nb\\x01\\x1b[1m\\x7f\\u0085\\t\xc3\xa9'");
+	diag_free(&d);
+}
+
 /* Load a valid scenario and return the disassembly of its program. */
 static char *listing(const char *yaml)
 {
@@ -363,6 +462,10 @@ int main(void)
 		cmocka_unit_test(test_includes),
 		cmocka_unit_test(test_alias_bomb_bounded),
 		cmocka_unit_test(test_merge_key_explicit_wins),
+		cmocka_unit_test(test_bad_bytes),
+		cmocka_unit_test(test_unclosed_quote),
+		cmocka_unit_test(test_alias_located_at_use),
+		cmocka_unit_test(test_echo),
 		cmocka_unit_test(test_lowering_fills_defaults),
 		cmocka_unit_test(test_claim_layering),
 	};
