@@ -396,7 +396,8 @@ static void hist_summary(struct extract *e, const char *name, struct hist_ctx *h
 		const char *suffix;
 		double q;
 	} pct[] = {{"p50", 0.50}, {"p90", 0.90}, {"p99", 0.99}, {"p999", 0.999}};
-	qsort(h->b, h->n, sizeof(*h->b), bucket_cmp);
+	if (h->n)
+		qsort(h->b, h->n, sizeof(*h->b), bucket_cmp);
 	double in = 0, wsum = 0, max = NAN;
 	for (size_t i = 0; i < h->n; i++) {
 		in += h->b[i].count;

@@ -36,13 +36,15 @@ static const char *project_dir(const char *name, char *dir, size_t n)
 	return dir;
 }
 
-/* The project's NAME/, then the directories of $ENV (colon-separated). */
-static void search_path(const char **v, size_t max, const char *name, const char *env, char *dir, size_t n)
+/* The project's NAME/, then the directories of $ENV (colon-separated);
+ * v points into *keep, the caller's static copy of $ENV. */
+static void search_path(const char **v, size_t max, const char *name, const char *env, char *dir, size_t n,
+			char **keep)
 {
 	size_t k = 0;
 	v[k++] = project_dir(name, dir, n);
 	const char *e = getenv(env);
-	char *copy = xstrdup(e ? e : ""), *save = NULL;	/* kept: v points into it */
+	char *copy = *keep = xstrdup(e ? e : ""), *save = NULL;
 	for (char *d = strtok_r(copy, ":", &save); d && k < max - 1; d = strtok_r(NULL, ":", &save))
 		v[k++] = d;
 	v[k] = NULL;
@@ -51,18 +53,18 @@ static void search_path(const char **v, size_t max, const char *name, const char
 const char *const *scheduler_path(void)
 {
 	static const char *v[33];
-	static char dir[PATH_MAX];
+	static char dir[PATH_MAX], *env;
 	if (!v[0])
-		search_path(v, ARRAY_SIZE(v), "schedulers", "KTSTR_SCHEDULER_PATH", dir, sizeof(dir));
+		search_path(v, ARRAY_SIZE(v), "schedulers", "KTSTR_SCHEDULER_PATH", dir, sizeof(dir), &env);
 	return v;
 }
 
 const char *const *payload_path(void)
 {
 	static const char *v[33];
-	static char dir[PATH_MAX];
+	static char dir[PATH_MAX], *env;
 	if (!v[0])
-		search_path(v, ARRAY_SIZE(v), "payloads", "KTSTR_PAYLOAD_PATH", dir, sizeof(dir));
+		search_path(v, ARRAY_SIZE(v), "payloads", "KTSTR_PAYLOAD_PATH", dir, sizeof(dir), &env);
 	return v;
 }
 
