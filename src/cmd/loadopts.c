@@ -23,13 +23,18 @@ static bool is_dir(const char *p)
 }
 
 /* The project's NAME/ (schedulers, payloads): beside the executable in a
- * build tree, else the installed data directory. */
+ * build tree (or in its source tree when they are apart), else the
+ * installed data directory. */
 static const char *project_dir(const char *name, char *dir, size_t n)
 {
 	char self[PATH_MAX];
 	if (exe_path(self, sizeof(self), true)) {
 		pathf(dir, n, "%s/%s", self, name);
 		if (is_dir(dir))
+			return dir;
+		/* a build tree apart from its sources (VPATH, make distcheck) */
+		pathf(dir, n, "%s/%s", KTSTR_SRCDIR, name);
+		if (!strcmp(self, KTSTR_BUILDDIR) && is_dir(dir))
 			return dir;
 	}
 	pathf(dir, n, "%s/%s", KTSTR_DATADIR, name);
