@@ -125,8 +125,13 @@ static int dispatch(int argc, char **argv)
 	}
 	if (b)
 		return b->fn(argc - 1, argv + 1);
-	if (a[0] == '-' || strchr(a, '.') || strchr(a, '/'))
+	if (a[0] == '-' || strchr(a, '.') || strchr(a, '/')) {
+		if (wants_help(argc, argv)) {	/* `ktstr FILE.yaml --help` */
+			char *help[] = {(char *)"help", (char *)"run", NULL};
+			return cmd_help(2, help);
+		}
 		return cmd_run(argc, argv);	/* argv[0] stands in for "run" */
+	}
 	return usage_error(NULL, "unknown command '%s'", a);
 }
 
