@@ -335,7 +335,7 @@ static int print_cells(const struct matrix *m, const unsigned *mib)
 	return KT_EXIT_PASS;
 }
 
-/* ---- the options ---------------------------------------------------------------------- */
+/* ---- the options ------------------------------------------------------------------------- */
 
 static const struct cmd_option opts[] = {
 	{"topologies", 0, required_argument, 't', "P,...", "topology presets (default own; see --list-presets)"},
