@@ -9,31 +9,28 @@
 #include <stdio.h>
 #include <string.h>
 
+static const struct cmd_usage help_usage[] = {{NULL, NULL, "[COMMAND]"}, {0}};
+
+/* Each command's usage comes from its option table (cmd_usage arrays in
+ * the builtin-*.c files); NULL: it takes no arguments. */
 const struct builtin builtins[] = {
-	{"run", cmd_run, "run [--scheduler NAME] [--flags a,b] [--kernel K] [--accel A] [--host [--cgroup-root NAME]] [--no-monitor] [--monitor-period MS] [--trace] [--trace-buffer KB] [--html] [--topology T] [--sched-args \"...\"] [--max-duration DUR] [--json] [--junit FILE] [-v] FILE.yaml...",
-	 "run scenarios and print a verdict"},
-	{"validate", cmd_validate, "validate [-v] [--format=text|json] FILE...",
-	 "check scenario files without running them"},
-	{"dump", cmd_dump, "dump [-o OUT.ktbc] FILE.yaml|FILE.ktbc",
-	 "lower a scenario and print its bytecode (or write it)"},
-	{"list", cmd_list, "list [DIR] | list --payloads | list --profiles FILE", "list the scenario catalog, the payload catalog, or a file's scheduler flag profiles"},
-	{"schema", cmd_schema, "schema [--man]",
-	 "print the JSON Schema of the format (or its man reference)"},
-	{"kernel", cmd_kernel, "kernel build [--source DIR|TARBALL] [--jobs N] [--force] | kernel list | kernel path [KEY]",
-	 "build, list and locate cached guest kernels"},
-	{"shell", cmd_shell, "shell [--monitor] [--topology 1n2l2c1t|N,L,C,T] [-i FILE]... [--exec CMD] [--kernel K] [--accel auto|kvm|tcg] [--memory MIB] [--numa-distance D] [--memory-only-nodes K] [--timeout DUR] [-v]",
-	 "boot the guest kernel and open a shell (or run one command)"},
-	{"gauntlet", cmd_gauntlet, "gauntlet [SCENARIO...] [--topologies P,...] [--schedulers S[:flag+flag],...] [--profiles all] [--kernels K,...] [--repeat N] [-j N] [--budget DUR] [--level smoke|full] [--out DIR] [--shard I/N] [--dry-run] | gauntlet merge DIR... [--out DIR] | gauntlet --list-presets",
+	{"run", cmd_run, run_usage, "run scenarios and print a verdict"},
+	{"validate", cmd_validate, validate_usage, "check scenario files without running them"},
+	{"dump", cmd_dump, dump_usage, "lower a scenario and print its bytecode (or write it)"},
+	{"list", cmd_list, list_usage,
+	 "list the scenario catalog, the payload catalog, or a file's scheduler flag profiles"},
+	{"schema", cmd_schema, schema_usage, "print the JSON Schema of the format (or its man reference)"},
+	{"kernel", cmd_kernel, kernel_usage, "build, list and locate cached guest kernels"},
+	{"shell", cmd_shell, shell_usage, "boot the guest kernel and open a shell (or run one command)"},
+	{"gauntlet", cmd_gauntlet, gauntlet_usage,
 	 "run the matrix of scenarios x topologies x schedulers x kernels in parallel VMs"},
-	{"reduce", cmd_reduce, "reduce FILE.yaml [--scheduler S] [--flags a,b] [--keep REGEX] [--repeat K/N] [-j N] [--budget DUR] [-o OUT.yaml]",
-	 "shrink a failing scenario to a small one that fails the same way"},
-	{"report", cmd_report, "report FILE|DIR... | report --html [-o OUT.html] RESULT.json...", "re-render saved results"},
-	{"check", cmd_check, "check RESULT --claims SCENARIO.yaml [--json]",
-	 "re-evaluate (edited) claims against a saved result without booting"},
-	{"compare", cmd_compare, "compare A B [--fail-on-regression PCT] [--html OUT.html]", "compare two results or two sets of runs side by side"},
-	{"cleanup", cmd_cleanup, "cleanup", "remove cgroups, temp dirs and partial cache entries left by killed runs"},
-	{"topo", cmd_topo, "topo", "print the host CPU topology"},
-	{"help", cmd_help, "help [COMMAND]", "show help"},
+	{"reduce", cmd_reduce, reduce_usage, "shrink a failing scenario to a small one that fails the same way"},
+	{"report", cmd_report, report_usage, "re-render saved results"},
+	{"check", cmd_check, check_usage, "re-evaluate (edited) claims against a saved result without booting"},
+	{"compare", cmd_compare, compare_usage, "compare two results or two sets of runs side by side"},
+	{"cleanup", cmd_cleanup, NULL, "remove cgroups, temp dirs and partial cache entries left by killed runs"},
+	{"topo", cmd_topo, NULL, "print the host CPU topology"},
+	{"help", cmd_help, help_usage, "show help"},
 	{0},
 };
 
@@ -55,7 +52,7 @@ int usage_error(const char *cmd, const char *fmt, ...)
 	fputc('\n', stderr);
 	const struct builtin *b = cmd ? builtin_find(cmd) : NULL;
 	if (b)
-		fprintf(stderr, "usage: ktstr %s\n", b->usage);
+		cmd_print_usage(stderr, b->name, b->usage);
 	else
 		fputs("usage: ktstr [COMMAND] [ARGS]; see 'ktstr help'\n", stderr);
 	return KT_EXIT_USAGE;
@@ -67,7 +64,9 @@ int cmd_help(int argc, char **argv)
 		const struct builtin *b = builtin_find(argv[1]);
 		if (!b)
 			return usage_error(NULL, "no command '%s'", argv[1]);
-		printf("usage: ktstr %s\n\n%s\n", b->usage, b->summary);
+		cmd_print_usage(stdout, b->name, b->usage);
+		printf("\n%s\n", b->summary);
+		cmd_print_options(stdout, b->usage);
 		return KT_EXIT_PASS;
 	}
 	puts("usage: ktstr [COMMAND] [ARGS]\n"
@@ -118,14 +117,21 @@ static int dispatch(int argc, char **argv)
 		return cmd_validate(argc - 1, argv + 1);
 	}
 	const struct builtin *b = builtin_find(a);
+	if (b && argc == 3 && !strcmp(argv[2], "--list-options"))	/* hidden: for tests */
+		return cmd_list_options(stdout, b->usage) ? KT_EXIT_PASS : KT_EXIT_INFRA;
 	if (b && wants_help(argc, argv)) {
 		char *help[] = {(char *)"help", (char *)b->name, NULL};
 		return cmd_help(2, help);
 	}
 	if (b)
 		return b->fn(argc - 1, argv + 1);
-	if (a[0] == '-' || strchr(a, '.') || strchr(a, '/'))
+	if (a[0] == '-' || strchr(a, '.') || strchr(a, '/')) {
+		if (wants_help(argc, argv)) {	/* `ktstr FILE.yaml --help` */
+			char *help[] = {(char *)"help", (char *)"run", NULL};
+			return cmd_help(2, help);
+		}
 		return cmd_run(argc, argv);	/* argv[0] stands in for "run" */
+	}
 	return usage_error(NULL, "unknown command '%s'", a);
 }
 

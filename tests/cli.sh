@@ -88,12 +88,41 @@ grep -q "^PASS thread_cgroup" "$tmp/out" && ok "its good result is still shown" 
 expect_rc "unknown command" 2 "$KTSTR" frobnicate
 expect_rc "no args" 2 "$KTSTR"
 expect_rc "help" 0 "$KTSTR" help
-for cmd in run validate dump list schema kernel shell topo report check compare cleanup; do
-	"$KTSTR" "$cmd" --help >"$tmp/out" 2>&1
+# Every command `ktstr help` lists, and the sub-subcommands: --help (or
+# -h) prints the usage on stdout, nothing on stderr, exit 0.
+cmds=$("$KTSTR" help | awk '/^  [a-z]/ {print $1}')
+[[ $(wc -w <<<"$cmds") -ge 15 ]] || bad "ktstr help lists $(wc -w <<<"$cmds") commands"
+help_ok=1
+while read -r args; do
+	"$KTSTR" $args >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	[[ $rc == 0 ]] && grep -q "^usage: ktstr $cmd" "$tmp/out" || { bad "$cmd --help (exit $rc)"; continue; }
+	cmd=${args%% *}
+	[[ $rc == 0 && ! -s $tmp/err ]] && grep -q "^usage: ktstr $cmd" "$tmp/out" || { bad "ktstr $args (exit $rc)"; help_ok=0; }
+done < <(for c in $cmds; do echo "$c --help"; echo "$c -h"; done
+	printf '%s\n' "kernel build --help" "kernel list --help" "gauntlet merge --help" "run scenarios/steady.yaml --help")
+((help_ok)) && ok "--help on every subcommand prints its usage, exit 0"
+"$KTSTR" scenarios/steady.yaml --help >"$tmp/out" 2>&1 && grep -q "^usage: ktstr run" "$tmp/out" &&
+	ok "ktstr FILE.yaml --help is run's help" || bad "ktstr FILE.yaml --help"
+# The option tables: every option a command's parser accepts (its table,
+# `ktstr CMD --list-options`, which also checks the table) is in its
+# --help, and an option no table has is refused (exit 2).
+opts_ok=1
+for c in $cmds; do
+	"$KTSTR" "$c" --list-options >"$tmp/opts" 2>"$tmp/err" || { bad "$c --list-options: $(cat "$tmp/err")"; opts_ok=0; }
+	"$KTSTR" "$c" --help >"$tmp/help"
+	while read -r o; do
+		grep -qE -- "(^|[][ ,|])$o([][ ,=|]|\$)" "$tmp/help" || { bad "ktstr $c accepts $o, which its --help lacks"; opts_ok=0; }
+	done <"$tmp/opts"
 done
-ok "--help on every subcommand prints its usage, exit 0"
+((opts_ok)) && ok "every option the parsers accept is in its command's --help"
+bogus_ok=1
+for args in run validate dump list schema "kernel build" shell gauntlet "gauntlet merge" reduce report check compare \
+	cleanup topo; do
+	"$KTSTR" $args --no-such-option x y >/dev/null 2>"$tmp/err"
+	rc=$?
+	[[ $rc == 2 ]] && grep -q "^usage: ktstr ${args%% *}" "$tmp/err" || { bad "ktstr $args --no-such-option (exit $rc)"; bogus_ok=0; }
+done
+((bogus_ok)) && ok "an option no table has is refused with the usage (exit 2)"
 "$KTSTR" schema --result >/dev/full 2>"$tmp/err"
 rc=$?
 [[ $rc == 3 ]] && grep -q "cannot write the output" "$tmp/err" && ok "a failed write to stdout is exit 3" ||

@@ -7,23 +7,25 @@
 #include "scenario.h"
 
 #include <cjson/cJSON.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+static const struct cmd_option opts[] = {
+	{"claims", 'c', required_argument, 'c', "SCENARIO.yaml", "the scenario whose claims to evaluate", 1},
+	{"json", 'j', no_argument, 'j', NULL, "print the re-checked result JSON instead of the text report"},
+	{0},
+};
+
+const struct cmd_usage check_usage[] = {{NULL, opts, "RESULT"}, {0}};
+
 int cmd_check(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"claims", required_argument, NULL, 'c'},
-		{"json", no_argument, NULL, 'j'},
-		{0},
-	};
 	const char *claims = NULL;
 	bool json = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:j", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, opts)) != -1) {
 		if (c == 'c')
 			claims = optarg;
 		else if (c == 'j')

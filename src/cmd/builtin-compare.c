@@ -39,25 +39,43 @@ static int compare_html(cJSON **a, cJSON **b, char **paths, const char *out)
 	return KT_EXIT_PASS;
 }
 
+static const struct cmd_option opts[] = {
+	{"fail-on-regression", 0, required_argument, 'f', "PCT",
+	 "exit 1 when a metric got worse by more than PCT percent, beyond noise"},
+	{"html", 0, required_argument, 'h', "OUT.html", "also write the side-by-side HTML report (two files)"},
+	{0},
+};
+
+const struct cmd_usage compare_usage[] = {{NULL, opts, "A B"}, {0}};
+
 int cmd_compare(int argc, char **argv)
 {
 	const char *html = NULL;
 	double fail_pct = -1;
 	char *files[2];
-	int nfiles = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--html") && i + 1 < argc) {
-			html = argv[++i];
-		} else if (!strcmp(argv[i], "--fail-on-regression") && i + 1 < argc) {
-			char *end;
-			fail_pct = strtod(argv[++i], &end);
-			if (*end || !(fail_pct >= 0))
-				return usage_error("compare", "--fail-on-regression %s; expected a percentage >= 0", argv[i]);
-		} else if (nfiles < 2 && argv[i][0] != '-') {
-			files[nfiles++] = argv[i];
+	int nfiles = 0, c;
+	optind = 1;
+	opterr = 0;	/* the error below names the argument */
+	while ((c = cmd_getopt(argc, argv, opts)) != -1) {
+		char *end;
+		if (c == 'h') {
+			html = optarg;
+		} else if (c == 'f') {
+			fail_pct = strtod(optarg, &end);
+			if (*end || !(fail_pct >= 0)) {
+				opterr = 1;
+				return usage_error("compare", "--fail-on-regression %s; expected a percentage >= 0", optarg);
+			}
 		} else {
-			return usage_error("compare", "unexpected '%s'", argv[i]);
+			opterr = 1;
+			return usage_error("compare", "unexpected '%s'", argv[optind - 1]);
 		}
+	}
+	opterr = 1;
+	for (int i = optind; i < argc; i++) {
+		if (nfiles == 2)
+			return usage_error("compare", "unexpected '%s'", argv[i]);
+		files[nfiles++] = argv[i];
 	}
 	if (nfiles != 2)
 		return usage_error("compare", "expected two results (files or directories)");

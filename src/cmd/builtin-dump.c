@@ -6,7 +6,6 @@
 #include "scenario.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,18 +56,21 @@ int load_program(const char *path, struct kb_program *p, const struct load_opts 
 	return ok ? KT_EXIT_PASS : KT_EXIT_USAGE;
 }
 
+static const struct cmd_option opts[] = {
+	{"output", 'o', required_argument, 'o', "OUT.ktbc", "write the bytecode to OUT.ktbc"},
+	{"quiet", 'q', no_argument, 'q', NULL, "do not print the disassembly"},
+	{0},
+};
+
+const struct cmd_usage dump_usage[] = {{NULL, opts, "FILE.yaml|FILE.ktbc"}, {0}};
+
 int cmd_dump(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"quiet", no_argument, NULL, 'q'},
-		{0},
-	};
 	const char *out = NULL;
 	bool quiet = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:q", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, opts)) != -1) {
 		if (c == 'o')
 			out = optarg;
 		else if (c == 'q')

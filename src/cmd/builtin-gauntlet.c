@@ -17,7 +17,6 @@
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,6 +335,35 @@ static int print_cells(const struct matrix *m, const unsigned *mib)
 	return KT_EXIT_PASS;
 }
 
+/* ---- the options ------------------------------------------------------------------------- */
+
+static const struct cmd_option opts[] = {
+	{"topologies", 0, required_argument, 't', "P,...", "topology presets (default own; see --list-presets)"},
+	{"schedulers", 0, required_argument, 's', "S[:flag+flag],...", "schedulers, with flags (default eevdf)"},
+	{"profiles", 0, required_argument, 'p', "all|none", "all: a scheduler without flags runs every profile"},
+	{"kernels", 0, required_argument, 'k', "K,...", "cache entries, bzImages or source trees (default newest)"},
+	{"repeat", 0, required_argument, 'r', "N", "run every cell N times, 1 to 1000"},
+	{"jobs", 'j', required_argument, 'j', "N", "VMs at once, 1 to 256 (default: from the host's CPUs)"},
+	{"budget", 0, required_argument, 'b', "DUR", "start no cell after DUR"},
+	{"level", 0, required_argument, 'l', "smoke|full", "smoke: cap every scenario at " SMOKE_DURATION},
+	{"out", 0, required_argument, 'o', "DIR", "the results' directory (default a new one in the runs dir)"},
+	{"shard", 0, required_argument, 'S', "I/N", "run shard I of N (default from the CI's environment)"},
+	{"dry-run", 0, no_argument, 'n', NULL, "print the cells in run order and run nothing"},
+	{"list-presets", 0, no_argument, 'L', NULL, "print the topology presets and exit"},
+	{0},
+};
+
+static const struct cmd_option merge_opts[] = {
+	{"out", 0, required_argument, 'o', "DIR", "also write the merged summary and JUnit XML into DIR"},
+	{0},
+};
+
+const struct cmd_usage gauntlet_usage[] = {
+	{NULL, opts, "[SCENARIO...]"},
+	{"merge", merge_opts, "DIR..."},
+	{0},
+};
+
 /* ---- merge --------------------------------------------------------------------------- */
 
 static int merge(int argc, char **argv)
@@ -343,12 +371,14 @@ static int merge(int argc, char **argv)
 	const char *out = NULL;
 	cJSON **docs = NULL;
 	size_t n = 0;
-	int rc = KT_EXIT_PASS;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-			out = argv[++i];
-			continue;
-		}
+	int rc = KT_EXIT_PASS, c;
+	optind = 1;
+	while ((c = cmd_getopt(argc, argv, merge_opts)) != -1) {
+		if (c != 'o')
+			return usage_error("gauntlet", "bad option");
+		out = optarg;
+	}
+	for (int i = optind; i < argc; i++) {
 		char path[PATH_MAX];
 		pathf(path, sizeof(path), "%s/gauntlet.json", argv[i]);
 		size_t len;
@@ -398,19 +428,11 @@ int cmd_gauntlet(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "merge"))
 		return merge(argc - 1, argv + 1);
-	static const struct option opts[] = {
-		{"topologies", required_argument, NULL, 't'}, {"schedulers", required_argument, NULL, 's'},
-		{"profiles", required_argument, NULL, 'p'}, {"kernels", required_argument, NULL, 'k'},
-		{"repeat", required_argument, NULL, 'r'}, {"jobs", required_argument, NULL, 'j'},
-		{"budget", required_argument, NULL, 'b'}, {"level", required_argument, NULL, 'l'},
-		{"out", required_argument, NULL, 'o'}, {"shard", required_argument, NULL, 'S'},
-		{"list-presets", no_argument, NULL, 'L'}, {"dry-run", no_argument, NULL, 'n'}, {0},
-	};
 	struct gopts g = {.repeat = 1, .shards = 1};
 	char own[] = "own", eevdf[] = "eevdf", none[] = "";
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "j:", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, opts)) != -1) {
 		switch (c) {
 		case 't': g.topologies = optarg; break;
 		case 's': g.schedulers = optarg; break;

@@ -2,23 +2,30 @@
 #include "builtin.h"
 #include "kernel.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+static const struct cmd_option build_opts[] = {
+	{"source", 's', required_argument, 's', "DIR|TARBALL", "build this tree or tarball (default: Debian's linux-source)"},
+	{"jobs", 'j', required_argument, 'j', "N", "make -j N"},
+	{"force", 'f', no_argument, 'f', NULL, "rebuild even when the cache has the entry"},
+	{0},
+};
+
+const struct cmd_usage kernel_usage[] = {
+	{"build", build_opts, NULL},
+	{"list", NULL, NULL},
+	{"path", NULL, "[KEY]"},
+	{0},
+};
+
 static int kernel_build_cmd(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"source", required_argument, NULL, 's'},
-		{"jobs", required_argument, NULL, 'j'},
-		{"force", no_argument, NULL, 'f'},
-		{0},
-	};
 	struct kernel_build_opts o = {0};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:j:f", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, build_opts)) != -1) {
 		switch (c) {
 		case 's':
 			o.source = optarg;

@@ -104,16 +104,37 @@ static int list_payloads(void)
 	return rc;
 }
 
+static const struct cmd_option opts[] = {
+	{"payloads", 0, no_argument, 'P', NULL, "list the payload catalog instead"},
+	{"profiles", 0, required_argument, 'p', "FILE", "list FILE's scheduler flag profiles instead"},
+	{0},
+};
+
+const struct cmd_usage list_usage[] = {{NULL, opts, "[DIR]"}, {0}};
+
 int cmd_list(int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "--payloads"))
-		return argc == 2 ? list_payloads() : usage_error("list", "--payloads takes no argument");
-	if (argc > 1 && !strcmp(argv[1], "--profiles")) {
-		if (argc != 3)
+	bool payloads = false;
+	const char *profiles = NULL;
+	int c;
+	optind = 1;
+	while ((c = cmd_getopt(argc, argv, opts)) != -1) {
+		if (c == 'P')
+			payloads = true;
+		else if (c == 'p')
+			profiles = optarg;
+		else if (optopt == 'p')
 			return usage_error("list", "--profiles needs one scenario file");
-		return list_profiles(argv[2]);
+		else
+			return usage_error("list", "bad option");
 	}
-	const char *dir = argc > 1 ? argv[1] : catalog_dir();
+	if (payloads)
+		return optind == argc && !profiles ? list_payloads() : usage_error("list", "--payloads takes no argument");
+	if (profiles)
+		return optind == argc ? list_profiles(profiles) : usage_error("list", "--profiles needs one scenario file");
+	if (argc - optind > 1)
+		return usage_error("list", "unexpected argument '%s'", argv[optind + 1]);
+	const char *dir = optind < argc ? argv[optind] : catalog_dir();
 	DIR *d = opendir(dir);
 	if (!d) {
 		fprintf(stderr, "ktstr: cannot open scenario directory %s\n", dir);

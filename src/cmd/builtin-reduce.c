@@ -17,7 +17,6 @@
 #include "ydom.h"
 
 #include <cjson/cJSON.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,21 +373,28 @@ static int reduce_file(struct rctx *r, char *flags, const char *keep, const char
 	return rc;
 }
 
+static const struct cmd_option opts[] = {
+	{"scheduler", 0, required_argument, 's', "S", "run under this scheduler instead of the scenario's"},
+	{"flags", 0, required_argument, 'F', "a,b", "select these scheduler flags"},
+	{"keep", 0, required_argument, 'K', "REGEX", "the failure to keep: a regular expression over its signature"},
+	{"repeat", 0, required_argument, 'r', "K/N", "a candidate fails when K of N runs fail (default 2/2)"},
+	{"jobs", 'j', required_argument, 'j', "N", "candidates run in parallel, 1 to 64 (default: host CPUs)"},
+	{"budget", 0, required_argument, 'b', "DUR", "stop reducing after DUR"},
+	{"output", 'o', required_argument, 'o', "OUT.yaml", "where the reduced scenario goes"},
+	{0},
+};
+
+const struct cmd_usage reduce_usage[] = {{NULL, opts, "FILE.yaml"}, {0}};
+
 int cmd_reduce(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"scheduler", required_argument, NULL, 's'}, {"flags", required_argument, NULL, 'F'},
-		{"keep", required_argument, NULL, 'K'}, {"repeat", required_argument, NULL, 'r'},
-		{"jobs", required_argument, NULL, 'j'}, {"budget", required_argument, NULL, 'b'},
-		{"output", required_argument, NULL, 'o'}, {0},
-	};
 	struct rctx r = {.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN), .k = DEFAULT_K, .n = DEFAULT_N};
 	const char *out = NULL, *keep = NULL;
 	char *flags = NULL;
 	int c;
 	optind = 1;
 	cli_load_opts(&r.lo);
-	while ((c = getopt_long(argc, argv, "j:o:", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, opts)) != -1) {
 		switch (c) {
 		case 's': r.lo.scheduler = optarg; break;
 		case 'F': flags = optarg; break;

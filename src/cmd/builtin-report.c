@@ -7,7 +7,6 @@
 #include "resultio.h"
 
 #include <cjson/cJSON.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,18 +42,21 @@ static int report_html(const char *path, const char *out)
 	return rc;
 }
 
+static const struct cmd_option opts[] = {
+	{"html", 0, no_argument, 'H', NULL, "write each result's HTML report (RESULT.json files only)"},
+	{"output", 'o', required_argument, 'o', "OUT.html", "with --html and one result: the page's path"},
+	{0},
+};
+
+const struct cmd_usage report_usage[] = {{NULL, opts, "FILE|DIR..."}, {0}};
+
 int cmd_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"html", no_argument, NULL, 'H'},
-		{"output", required_argument, NULL, 'o'},
-		{0},
-	};
 	bool html = false;
 	const char *out = NULL;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, opts)) != -1) {
 		if (c == 'H')
 			html = true;
 		else if (c == 'o')

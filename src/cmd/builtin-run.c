@@ -14,7 +14,6 @@
 
 #include <cjson/cJSON.h>
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -73,28 +72,30 @@ struct run_cli {
 	uint64_t max_duration;
 };
 
-static const struct option run_options[] = {
-	{"scheduler", required_argument, NULL, 's'},
-	{"flags", required_argument, NULL, 'F'},
-	{"quiet", no_argument, NULL, 'q'},
-	{"dump", no_argument, NULL, 'd'},
-	{"kernel", required_argument, NULL, 'k'},
-	{"accel", required_argument, NULL, 'a'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"json", no_argument, NULL, 'j'},
-	{"junit", required_argument, NULL, 'J'},
-	{"host", no_argument, NULL, 'H'},
-	{"cgroup-root", required_argument, NULL, 'C'},
-	{"no-monitor", no_argument, NULL, 'N'},
-	{"monitor-period", required_argument, NULL, 'P'},
-	{"trace", no_argument, NULL, 'T'},
-	{"html", no_argument, NULL, 'W'},
-	{"trace-buffer", required_argument, NULL, 'B'},
-	{"topology", required_argument, NULL, 't'},
-	{"sched-args", required_argument, NULL, 'A'},
-	{"max-duration", required_argument, NULL, 'D'},
+static const struct cmd_option run_options[] = {
+	{"scheduler", 0, required_argument, 's', "NAME", "run under this scheduler instead of the scenario's"},
+	{"flags", 0, required_argument, 'F', "a,b", "these scheduler flags instead of the scenario's"},
+	{"sched-args", 0, required_argument, 'A', "\"ARGS\"", "arguments for a --scheduler binary (no definition)"},
+	{"topology", 0, required_argument, 't', "T", "run on this topology (1n2l2c2t or N,L,C,T)"},
+	{"max-duration", 0, required_argument, 'D', "DUR", "cap the scenario's duration (at least 100ms)"},
+	{"kernel", 'k', required_argument, 'k', "K", "a bzImage, a cache entry or an entry name"},
+	{"accel", 0, required_argument, 'a', "auto|kvm|tcg", "the accelerator (default auto)"},
+	{"host", 0, no_argument, 'H', NULL, "run on this machine in a cgroup v2 subtree, not a VM"},
+	{"cgroup-root", 0, required_argument, 'C', "NAME", "with --host: the subtree's name (default ktstr-PID)"},
+	{"no-monitor", 0, no_argument, 'N', NULL, "do not run the host monitor"},
+	{"monitor-period", 0, required_argument, 'P', "MS", "sample the guest kernel every MS ms, 1 to 10000"},
+	{"trace", 0, no_argument, 'T', NULL, "record the guest kernel's scheduling events"},
+	{"trace-buffer", 0, required_argument, 'B', "KB", "per-CPU trace buffer in KiB, 4 to 1048576 (implies --trace)"},
+	{"html", 0, no_argument, 'W', NULL, "also write the HTML report next to the result"},
+	{"json", 0, no_argument, 'j', NULL, "print the result JSON instead of the text report"},
+	{"junit", 0, required_argument, 'J', "FILE", "also write JUnit XML to FILE"},
+	{"dump", 'd', no_argument, 'd', NULL, "also print each program's disassembly"},
+	{"verbose", 'v', no_argument, 'v', NULL, "relay the guest's log lines"},
+	{"quiet", 'q', no_argument, 'q', NULL, "no effect (accepted for scripts)"},
 	{0},
 };
+
+const struct cmd_usage run_usage[] = {{NULL, run_options, "FILE.yaml..."}, {0}};
 
 /* One option with an argument to check; 0, or the usage error's exit. */
 static int run_option_value(struct run_cli *o, int c)
@@ -141,7 +142,7 @@ static int parse_run_args(int argc, char **argv, struct run_cli *o)
 	cli_load_opts(&o->lo);
 	int c, rc;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "qvdk:", run_options, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, run_options)) != -1) {
 		switch (c) {
 		case 's': o->lo.scheduler = optarg; break;
 		case 'F': o->lo.flags = split_flags(optarg); break;

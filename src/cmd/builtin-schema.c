@@ -26,9 +26,34 @@ static void man_opcodes(struct strbuf *o)
 	}
 }
 
+static const struct cmd_option opts[] = {
+	{"man", 0, no_argument, 'm', NULL, "print the generated reference section of ktstr-scenario(5)"},
+	{"result", 0, no_argument, 'r', NULL, "print the JSON Schema of a run result"},
+	{0},
+};
+
+const struct cmd_usage schema_usage[] = {{NULL, opts, NULL}, {0}};
+
 int cmd_schema(int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "--man")) {
+	bool man = false, result = false;
+	int c;
+	optind = 1;
+	opterr = 0;	/* the error below names the option */
+	while ((c = cmd_getopt(argc, argv, opts)) != -1) {
+		if (c == 'm')
+			man = true;
+		else if (c == 'r')
+			result = true;
+		else
+			break;
+	}
+	opterr = 1;
+	if (c != -1)
+		return usage_error("schema", "unknown option '%s'", argv[optind - 1]);
+	if (optind < argc)
+		return usage_error("schema", "unknown option '%s'", argv[optind]);
+	if (man) {
 		struct strbuf sb = {0};
 		const struct ty *const roots[] = {&ty_scenario, &ty_include_file};
 		ty_man_reference(roots, ARRAY_SIZE(roots), &sb);
@@ -37,14 +62,12 @@ int cmd_schema(int argc, char **argv)
 		sb_free(&sb);
 		return KT_EXIT_PASS;
 	}
-	if (argc > 1 && !strcmp(argv[1], "--result")) {
+	if (result) {
 		char *r = result_json_schema();
 		puts(r);
 		free(r);
 		return KT_EXIT_PASS;
 	}
-	if (argc > 1)
-		return usage_error("schema", "unknown option '%s'", argv[1]);
 	char *s = ty_json_schema(&ty_scenario, "ktstr scenario");
 	puts(s);
 	free(s);

@@ -8,7 +8,6 @@
 #include "vm.h"
 
 #include <cjson/cJSON.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,22 +88,30 @@ struct shell_opts {
 	bool monitor;		/* --monitor: the host monitor, a line a second */
 };
 
+static const struct cmd_option opts[] = {
+	{"topology", 't', required_argument, 't', "1n2l2c1t|N,L,C,T", "the guest's topology (default 1n1l2c1t)"},
+	{"include", 'i', required_argument, 'i', "FILE", "pack FILE into /include-files (repeatable)"},
+	{"exec", 'e', required_argument, 'e', "CMD", "run CMD instead of a shell and exit with its status"},
+	{"kernel", 'k', required_argument, 'k', "K", "a bzImage, a cache entry or an entry name"},
+	{"accel", 'a', required_argument, 'a', "auto|kvm|tcg", "the accelerator (default auto)"},
+	{"memory", 'm', required_argument, 'm', "MIB", "guest memory in MiB"},
+	{"numa-distance", 0, required_argument, 'D', "D", "the distance between NUMA nodes, 11 to 254"},
+	{"memory-only-nodes", 0, required_argument, 'M', "K", "add K NUMA nodes with memory and no CPUs, 0 to 8"},
+	{"timeout", 'T', required_argument, 'T', "DUR", "kill a guest still running after DUR (default 600s with --exec)"},
+	{"monitor", 0, no_argument, 'W', NULL, "run the host monitor, a line a second"},
+	{"records-bench", 'R', required_argument, 'R', "MB", "measure guest-to-host record throughput, 1 to 512 MB"},
+	{"verbose", 'v', no_argument, 'v', NULL, "print the boot time and the accelerator"},
+	{0},
+};
+
+const struct cmd_usage shell_usage[] = {{NULL, opts, NULL}, {0}};
+
 static int parse_opts(int argc, char **argv, struct shell_opts *o)
 {
-	static const struct option opts[] = {
-		{"topology", required_argument, NULL, 't'}, {"include", required_argument, NULL, 'i'},
-		{"exec", required_argument, NULL, 'e'}, {"memory", required_argument, NULL, 'm'},
-		{"kernel", required_argument, NULL, 'k'}, {"accel", required_argument, NULL, 'a'},
-		{"timeout", required_argument, NULL, 'T'}, {"verbose", no_argument, NULL, 'v'},
-		{"numa-distance", required_argument, NULL, 'D'}, {"memory-only-nodes", required_argument, NULL, 'M'},
-		{"records-bench", required_argument, NULL, 'R'},
-		{"monitor", no_argument, NULL, 'W'},
-		{0},
-	};
 	char why[256];
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:i:e:m:k:a:T:vR:", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, opts)) != -1) {
 		switch (c) {
 		case 't':
 			if (!parse_topology_arg(optarg, &o->topo, why, sizeof(why)))

@@ -46,7 +46,9 @@ static int count_distinct(const int *v, int n)
 
 int cmd_topo(int argc, char **argv)
 {
-	(void)argc, (void)argv;
+	(void)argv;
+	if (argc > 1)
+		return usage_error("topo", "takes no arguments");
 	enum { MAXC = 4096 };
 	static int pkg[MAXC], die[MAXC], core[MAXC], llc[MAXC], node[MAXC], cpus[MAXC];
 	int n = 0;

@@ -5,24 +5,26 @@
 #include "scenario.h"
 
 #include <cjson/cJSON.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+static const struct cmd_option opts[] = {
+	{"verbose", 'v', no_argument, 'v', NULL, "print each valid file's name, topology and scheduler"},
+	{"format", 0, required_argument, 'f', "text|json", "the report's format (default text)"},
+	{"scheduler", 0, required_argument, 's', "NAME", "validate under this scheduler instead of the scenario's"},
+	{0},
+};
+
+const struct cmd_usage validate_usage[] = {{NULL, opts, "FILE..."}, {0}};
+
 int cmd_validate(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"verbose", no_argument, NULL, 'v'},
-		{"format", required_argument, NULL, 'f'},
-		{"scheduler", required_argument, NULL, 's'},
-		{0},
-	};
 	bool verbose = false, json = false;
 	struct load_opts lo = {0};
 	cli_load_opts(&lo);
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, opts)) != -1) {
 		switch (c) {
 		case 'v':
 			verbose = true;

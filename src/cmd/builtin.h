@@ -8,13 +8,19 @@
 #include <stddef.h>
 
 #include "exitcode.h"
+#include "options.h"
 
 struct builtin {
 	const char *name;
 	int (*fn)(int argc, char **argv);
-	const char *usage;
+	const struct cmd_usage *usage;	/* its forms, from its option tables; NULL: no arguments */
 	const char *summary;
 };
+
+/* Each command's forms and option tables (in its builtin-*.c). */
+extern const struct cmd_usage run_usage[], validate_usage[], dump_usage[], list_usage[], schema_usage[],
+	kernel_usage[], shell_usage[], gauntlet_usage[], reduce_usage[], report_usage[], check_usage[],
+	compare_usage[];
 
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
