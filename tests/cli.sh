@@ -223,6 +223,15 @@ for f in "$SRCDIR"/tests/invalid/*.yaml; do
 done
 ((golden_ok)) && ok "every tests/invalid file fails at its expected line:col with its message"
 
+# Every long option a command accepts is documented in ktstr(1).
+man_ok=1
+for c in $("$KTSTR" help | awk '/^  [a-z]/ {print $1}'); do
+	for o in $("$KTSTR" "$c" --list-options 2>/dev/null | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		grep -qF -- "${o//-/\\-}" "$SRCDIR/man/ktstr.1" || { bad "ktstr(1) does not document $c $o"; man_ok=0; }
+	done
+done
+((man_ok)) && ok "ktstr(1) documents every long option of every command"
+
 # The README's commands: every `ktstr SUB ...` it shows is a real command
 # whose --help works, and every --flag on that line is in its usage (the
 # usage comes from the option table the parser reads).
