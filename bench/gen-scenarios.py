@@ -240,9 +240,12 @@ class Gen:
         if r.random() < 0.3:
             w["affinity"] = self.affinity()
         if r.random() < 0.2:
-            w["mem_policy"] = self.mem_policy()
-            if r.random() < 0.5:
-                w["mpol_flags"] = [r.choice(["static_nodes", "relative_nodes", "numa_balancing"])]
+            w["mem_policy"] = mp = self.mem_policy()
+            kind = mp if isinstance(mp, str) else next(iter(mp))
+            if kind not in ("default", "local") and r.random() < 0.5:
+                # the kernel's rules: numa_balancing only with bind and preferred_many
+                w["mpol_flags"] = [r.choice(["static_nodes", "relative_nodes"] +
+                                            (["numa_balancing"] if kind in ("bind", "preferred_many") else []))]
         if name not in FORK_ONLY and r.random() < 0.3:
             w["clone"] = "thread"
         elif r.random() < 0.2:
@@ -294,8 +297,6 @@ class Gen:
             cg = r.choice(live) if live else None
             if k == "add":
                 name = f"{'s' if step else 'b'}{step}_x{len(self.ever)}"
-                if live and r.random() < 0.3:
-                    name = f"{r.choice(live)}/n{len(self.ever)}"
                 self.ever.append(name)
                 live.append(name)
                 if step:
@@ -389,10 +390,10 @@ class Gen:
             ms = []
             for _ in range(r.randint(1, 3)):
                 m = {"metric": r.choice(METRICS)}
-                if self.ever and r.random() < 0.4:
-                    m["cgroup"] = r.choice(self.ever)
                 if top and nsteps and r.random() < 0.3:
                     m["step"] = r.randint(1, nsteps)
+                elif top and self.ever and r.random() < 0.4:    # a cgroup that exists at some point
+                    m["cgroup"] = r.choice(self.ever)
                 cmp = r.choice(["at_least", "at_most", "between", "is_finite"])
                 m[cmp] = {"at_least": 1, "at_most": 1e6, "between": [0, 100], "is_finite": True}[cmp]
                 ms.append(m)
@@ -433,8 +434,9 @@ class Gen:
             self.payloads = ["bench"]
             p = {"name": "bench", "binary": "stress-ng", "args": ["--cpu", "1"],
                  "output": r.choice(["exit_code", "json"])}
-            if r.random() < 0.5:
-                p["checks"] = [{"exit_code_eq": 0}, {"range": {"metric": "ops", "lo": 0, "hi": 1e9}}]
+            if r.random() < 0.5:    # metric checks need an output with metrics
+                p["checks"] = [{"exit_code_eq": 0}] + (
+                    [{"range": {"metric": "ops", "lo": 0, "hi": 1e9}}] if p["output"] == "json" else [])
             s["payloads"] = [p]
 
         live = []
@@ -444,8 +446,6 @@ class Gen:
             cgs = []
             for i in range(ncg):
                 name = f"cg{i}"
-                if i and r.random() < 0.25:
-                    name = f"{live[0]}/sub{i}"
                 cgs.append(self.cgroup(name))
                 live.append(name)
             bd["cgroups"] = cgs
