@@ -22,7 +22,6 @@ rc=$?
 need_kernel
 export KTSTR_RUNS=$tmp/runs
 
-
 if run remote 1 tests/scenarios/numa_remote.yaml; then
 	py "$tmp/remote.json" <<'P' && ok "memory bound to node 0 from node 1's CPUs fails min_page_locality (locality 0)" || bad "remote"
 import json, sys

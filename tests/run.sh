@@ -8,7 +8,6 @@ cd "$SRCDIR"
 need_kernel
 export KTSTR_RUNS=$tmp/runs
 
-
 # --- executor --------------------------------------------------------------
 if run capture 0 tests/scenarios/capture_procs.yaml; then
 	py "$tmp/capture.json" <<'P' && ok "capture_cgroup_procs: exactly two positive pids under after_spawn" || bad "capture"

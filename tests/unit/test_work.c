@@ -547,6 +547,29 @@ static int write_str(const char *path, const char *s)
 	return r;
 }
 
+
+/* Stops a cgroup work type's test worker, reaps it (it must exit 0), and
+ * removes its cgroup and the two sibling cgroups it made (CG-WHAT-i); true
+ * when a sibling was left behind. */
+static bool stop_and_clean(volatile uint32_t *stop, pid_t pid, const char *cg, const char *what)
+{
+	__atomic_store_n(stop, 1, __ATOMIC_RELEASE);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	char sib[1800];
+	bool left = false;
+	for (int i = 0; i < 2; i++) {
+		snprintf(sib, sizeof(sib), "%s-%s-%d", cg, what, i);
+		if (!access(sib, F_OK)) {
+			left = true;
+			rmdir(sib);
+		}
+	}
+	rmdir(cg);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	return left;
+}
 static void test_cgroup_churn_moves(void **state)
 {
 	(void)state;
@@ -597,21 +620,7 @@ static void test_cgroup_churn_moves(void **state)
 			fclose(f);
 		usleep(2000);
 	}
-	__atomic_store_n(&res->stop, 1, __ATOMIC_RELEASE);
-	int status = 0;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	char sib[1800];
-	bool left = false;
-	for (int i = 0; i < 2; i++) {
-		snprintf(sib, sizeof(sib), "%s-churn-%d", cg, i);
-		if (!access(sib, F_OK)) {
-			left = true;
-			rmdir(sib);
-		}
-	}
-	rmdir(cg);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	bool left = stop_and_clean(&res->stop, pid, cg, "churn");
 	if (res->error[0])
 		fail_msg("cgroup_churn: %s", res->error);
 	assert_true(seen);
@@ -740,21 +749,7 @@ static void test_cgroup_attach_storm_moves(void **state)
 		_exit(0);
 	}
 	usleep(200000);
-	__atomic_store_n(&res->stop, 1, __ATOMIC_RELEASE);
-	int status = 0;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	char sib[1800];
-	bool left = false;
-	for (int i = 0; i < 2; i++) {
-		snprintf(sib, sizeof(sib), "%s-attach-%d", cg, i);
-		if (!access(sib, F_OK)) {
-			left = true;
-			rmdir(sib);
-		}
-	}
-	rmdir(cg);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	bool left = stop_and_clean(&res->stop, pid, cg, "attach");
 	if (res->error[0])
 		fail_msg("cgroup_attach_storm: %s", res->error);
 	assert_false(left);	/* the worker removed its siblings */
