@@ -570,15 +570,16 @@ int kernel_list(void)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		char bz[PATH_MAX], sch[PATH_MAX];
+		char bz[PATH_MAX], sch[PATH_MAX], st[PATH_MAX];
 		pathf(bz, sizeof(bz), "%s/%s/bzImage", dir, e->d_name);
 		pathf(sch, sizeof(sch), "%s/%s/schedulers", dir, e->d_name);
+		pathf(st, sizeof(st), "%s/%s/selftests/sched_ext/runner", dir, e->d_name);
 		if (!file_exists(bz))
 			continue;
 		size_t l = strlen(e->d_name);
 		bool current = l > 12 && !strcmp(e->d_name + l - 12, fragment_hash());
-		printf("%-40s %s%s\n", e->d_name, dir_exists(sch) ? "schedulers " : "",
-		       current ? "(current fragment)" : "(other fragment)");
+		printf("%-40s %s%s%s\n", e->d_name, dir_exists(sch) ? "schedulers " : "",
+		       file_exists(st) ? "selftests " : "", current ? "(current fragment)" : "(other fragment)");
 	}
 	closedir(d);
 	return KT_EXIT_PASS;
