@@ -37,18 +37,6 @@ struct payload_run {
 	uint64_t started_ns;
 };
 
-/* The PAYLOAD definition instruction of name. */
-static const struct kb_insn *payload_def(const struct exec *x, const char *name)
-{
-	for (uint32_t i = 0; i < x->prog.ninsn; i++) {
-		const struct kb_insn *in = &x->prog.insn[i];
-		const char *n = in->op == OPC_PAYLOAD ? kb_get_str(&x->prog, in, "name") : NULL;
-		if (n && !strcmp(n, name))
-			return in;
-	}
-	return NULL;
-}
-
 static void collect_args(const struct exec *x, const struct kb_insn *in, const char **argv,
 			 int *argc, int max)
 {
@@ -147,7 +135,7 @@ int payload_run(struct exec *x, const struct kb_insn *in)
 {
 	const char *name = kb_get_str(&x->prog, in, "payload");
 	const char *cg = kb_get_str(&x->prog, in, "cgroup");
-	const struct kb_insn *def = payload_def(x, name);
+	const struct kb_insn *def = kb_payload_def(&x->prog, name);
 	if (!def || x->npayloads == EXEC_MAX_PAYLOADS) {
 		exec_op_error(x, in, cg, def ? E2BIG : ENOENT, "payload '%s' cannot start", name);
 		return -1;

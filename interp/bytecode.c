@@ -542,6 +542,17 @@ const char *kb_get_str(const struct kb_program *p, const struct kb_insn *in,
 	return o && (o->type == KB_STR || o->type == KB_CPUS) ? p->str[o->s] : NULL;
 }
 
+const struct kb_insn *kb_payload_def(const struct kb_program *p, const char *name)
+{
+	for (uint32_t i = 0; name && i < p->ninsn; i++) {
+		const struct kb_insn *in = &p->insn[i];
+		const char *n = in->op == OPC_PAYLOAD ? kb_get_str(p, in, "name") : NULL;
+		if (n && !strcmp(n, name))
+			return in;
+	}
+	return NULL;
+}
+
 bool kb_get_int(const struct kb_program *p, const struct kb_insn *in,
 		const char *key, int64_t *out)
 {

@@ -107,6 +107,9 @@ bool kb_decode(const uint8_t *buf, size_t len, struct kb_program *p,
 /* Operand lookup for consumers (executor, checker, disassembler). */
 const struct kb_operand *kb_get(const struct kb_program *p,
 				const struct kb_insn *in, const char *key);
+/* The PAYLOAD definition named name, or NULL (the executor starts it,
+ * the host reads its output format). */
+const struct kb_insn *kb_payload_def(const struct kb_program *p, const char *name);
 const char *kb_get_str(const struct kb_program *p, const struct kb_insn *in,
 		       const char *key);
 bool kb_get_int(const struct kb_program *p, const struct kb_insn *in,

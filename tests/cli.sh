@@ -232,6 +232,23 @@ for c in $("$KTSTR" help | awk '/^  [a-z]/ {print $1}'); do
 done
 ((man_ok)) && ok "ktstr(1) documents every long option of every command"
 
+# The include depth, exactly as ktstr-scenario(5) states it: a chain of
+# 16 files (the scenario and 15 includes) loads, 17 do not.
+deep_chain() { # N includes below the scenario, in $tmp/deep
+	rm -rf "$tmp/deep" && mkdir "$tmp/deep"
+	for i in $(seq 1 "$1"); do
+		if ((i < $1)); then echo "include: [i$((i + 1)).yaml]"; else echo "description: the bottom"; fi >"$tmp/deep/i$i.yaml"
+	done
+	printf 'include: [i1.yaml]\nsteps: [{hold: {fixed: 0}}]\n' >"$tmp/deep/s.yaml"
+}
+deep_chain 15
+expect_rc "16 files of includes load" 0 "$KTSTR" validate "$tmp/deep/s.yaml"
+deep_chain 16
+"$KTSTR" validate "$tmp/deep/s.yaml" >"$tmp/deep.out" 2>&1
+rc=$?
+[[ $rc == 2 ]] && grep -q "i15.yaml:1:11: error: includes nest deeper than 16 files" "$tmp/deep.out" &&
+	ok "17 files of includes: refused at the include that goes too deep" || { bad "include depth (exit $rc)"; cat "$tmp/deep.out"; }
+
 # The README's commands: every `ktstr SUB ...` it shows is a real command
 # whose --help works, and every --flag on that line is in its usage (the
 # usage comes from the option table the parser reads).

@@ -19,7 +19,8 @@ r = json.load(open(sys.argv[1]))
 assert r["verdict"] == "pass", r["reason"]
 got = {p["name"]: p for p in r["payloads"]}
 notes = {x["name"]: " ".join(x.get("metric_notes", [])) for x in r["records"] if x["type"] == "payload"}
-for name in ["hackbench", "cyclictest", "stress_ng_switch", "fio_randrw", "rt_app_periodic"]:
+for name in ["hackbench", "hackbench_threads", "cyclictest", "stress_ng_switch", "stress_ng_futex",
+             "stress_ng_yield", "stress_ng_cpu", "fio_randrw", "rt_app_periodic"]:
     p = got[name]
     assert p["exit_code"] == 0, p
     km = p["key_metrics"]

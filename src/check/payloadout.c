@@ -509,17 +509,6 @@ static void truncation_notes(struct extract *e, const cJSON *rec)
 	}
 }
 
-const struct kb_insn *payload_def_insn(const struct kb_program *p, const char *name)
-{
-	for (uint32_t i = 0; name && i < p->ninsn; i++) {
-		const struct kb_insn *in = &p->insn[i];
-		const char *n = in->op == OPC_PAYLOAD ? kb_get_str(p, in, "name") : NULL;
-		if (n && !strcmp(n, name))
-			return in;
-	}
-	return NULL;
-}
-
 void payload_extract(const struct kb_program *p, const struct kb_insn *def, cJSON *rec)
 {
 	const char *fmt = kb_get_str(p, def, "output");
@@ -567,7 +556,7 @@ void payload_extract_all(const struct kb_program *p, cJSON *records)
 		if (rec_kind_of(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, RK(TYPE)))) != RT_PAYLOAD)
 			continue;
 		const struct kb_insn *def =
-			payload_def_insn(p, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, RK(NAME))));
+			kb_payload_def(p, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, RK(NAME))));
 		if (def)
 			payload_extract(p, def, rec);
 	}

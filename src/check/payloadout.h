@@ -7,9 +7,6 @@
 
 #include <cjson/cJSON.h>
 
-/* The PAYLOAD definition named name, or NULL. */
-const struct kb_insn *payload_def_insn(const struct kb_program *p, const char *name);
-
 /* Sets rec's "metrics", "metric_notes" and "subtests" from its output
  * (replacing any earlier ones: extraction can be redone on a saved
  * result).  Nothing for output: exit_code. */

@@ -64,15 +64,21 @@ static void subtest_counts(cJSON *s, const cJSON *rows)
 	}
 }
 
+/* The next payload record after rec (NULL: from the start). */
+static const cJSON *next_payload(const cJSON *records, const cJSON *rec)
+{
+	for (rec = rec ? rec->next : (records ? records->child : NULL); rec; rec = rec->next)
+		if (rec_kind_of(jstr(rec, RK(TYPE))) == RT_PAYLOAD && jstr(rec, RK(NAME)))
+			return rec;
+	return NULL;
+}
+
 void payload_summaries(cJSON *r, const struct kb_program *p, const cJSON *records)
 {
 	cJSON_DeleteItemFromObjectCaseSensitive(r, "payloads");
 	cJSON *arr = cJSON_AddArrayToObject(r, "payloads");
-	const cJSON *rec;
-	cJSON_ArrayForEach(rec, records) {
-		if (rec_kind_of(jstr(rec, RK(TYPE))) != RT_PAYLOAD || !jstr(rec, RK(NAME)))
-			continue;
-		const struct kb_insn *def = payload_def_insn(p, jstr(rec, RK(NAME)));
+	for (const cJSON *rec = next_payload(records, NULL); rec; rec = next_payload(records, rec)) {
+		const struct kb_insn *def = kb_payload_def(p, jstr(rec, RK(NAME)));
 		cJSON *s = cJSON_CreateObject();
 		cJSON_AddStringToObject(s, "name", jstr(rec, RK(NAME)));
 		cJSON_AddNumberToObject(s, "step", jnum(rec, RK(STEP)));
@@ -120,21 +126,15 @@ static void print_metrics(const cJSON *s, const cJSON *rec, FILE *out)
 
 void payload_print(const cJSON *r, FILE *out)
 {
-	const cJSON *s, *rec, *recs = cJSON_GetObjectItemCaseSensitive(r, "records");
-	int i = 0;
+	const cJSON *s, *recs = cJSON_GetObjectItemCaseSensitive(r, "records"), *rec = NULL;
+	/* payload_summaries made one summary per payload record, in order */
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(r, "payloads")) {
-		/* the i-th payload record is the i-th summary */
-		int k = 0;
-		const cJSON *match = NULL;
-		cJSON_ArrayForEach(rec, recs)
-			if (rec_kind_of(jstr(rec, RK(TYPE))) == RT_PAYLOAD && jstr(rec, RK(NAME)) && k++ == i)
-				match = rec;
-		i++;
+		rec = next_payload(recs, rec);
 		fprintf(out, "  payload %s (step %.0f): exit %.0f%s, %.2f s;", jstr(s, "name"), jnum(s, "step"),
 			jnum(s, "exit_code"), cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "timed_out")) ? " (timed out)" : "",
 			jnum(s, "wall_ms") / 1e3);
 		if (strcmp(jstr(s, "output") ? jstr(s, "output") : "", "exit_code"))
-			print_metrics(s, match, out);
+			print_metrics(s, rec, out);
 		fputc('\n', out);
 		const cJSON *st = cJSON_GetObjectItemCaseSensitive(s, "subtests");
 		if (st) {
@@ -142,13 +142,13 @@ void payload_print(const cJSON *r, FILE *out)
 				jnum(st, "skip"));
 			const cJSON *row;
 			int nf = 0;
-			cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(match, RK(SUBTESTS)))
+			cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(rec, RK(SUBTESTS)))
 				if (jstr(row, "result") && !strcmp(jstr(row, "result"), "fail"))
 					fprintf(out, "%s%s", nf++ ? ", " : "; failed: ", jstr(row, "name"));
 			fputc('\n', out);
 		}
 		const cJSON *n;
-		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(match, RK(METRIC_NOTES)))
+		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(rec, RK(METRIC_NOTES)))
 			fprintf(out, "    note: %s\n", cJSON_GetStringValue(n));
 	}
 }

@@ -256,8 +256,8 @@ static bool make_disk(const struct kb_program *p, const char *dir, char *path, s
 	close(fd);
 	if (strcmp(*format, "ext4"))
 		return true;
-	char mkfs[PATH_MAX];
-	if (!find_on_path("mkfs.ext4", mkfs, sizeof(mkfs)) && access(strcpy(mkfs, "/sbin/mkfs.ext4"), X_OK)) {
+	char mkfs[PATH_MAX] = "/sbin/mkfs.ext4";	/* sbin is not on every user's PATH */
+	if (access(mkfs, X_OK) && !find_on_path("mkfs.ext4", mkfs, sizeof(mkfs))) {
 		snprintf(out->reason, sizeof(out->reason),
 			 "an ext4 scratch disk needs mkfs.ext4 on the host (Debian package e2fsprogs)");
 		return false;

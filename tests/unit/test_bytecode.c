@@ -155,15 +155,21 @@ static void rejects(const uint8_t *buf, size_t len, const char *want)
 		fail_msg("decode error '%s' lacks '%s'", err, want);
 }
 
+/* An empty program with a valid header: 1n1l2c1t, 512 MiB, 1 s. */
+static void bare_program(struct kb_program *p)
+{
+	kb_init(p);
+	p->topo = (struct topology){1, 1, 2, 1};
+	p->memory_mib = 512;
+	p->duration_ns = 1000000000ull;
+}
+
 /* A one-instruction program whose instruction carries one operand set
  * by add; encoded. */
 static uint8_t *one_operand(void (*add)(struct kb_program *), size_t *len)
 {
 	struct kb_program p;
-	kb_init(&p);
-	p.topo = (struct topology){1, 1, 2, 1};
-	p.memory_mib = 512;
-	p.duration_ns = 1000000000ull;
+	bare_program(&p);
 	kb_emit(&p, OPC_SCENARIO);
 	kb_str(&p, "name", "t");
 	if (add)
@@ -189,10 +195,7 @@ static void test_strictness(void **st)
 	rejects((const uint8_t *)"KT", 2, "truncated");
 
 	struct kb_program p;
-	kb_init(&p);
-	p.topo = (struct topology){1, 1, 2, 1};
-	p.memory_mib = 512;
-	p.duration_ns = 1000000000ull;
+	bare_program(&p);
 	size_t len;
 	uint8_t *buf = kb_encode(&p, &len);
 	rejects(buf, len, "empty program");
@@ -263,10 +266,7 @@ static void test_missing_operand_rejected(void **st)
 					   "mem_policy", "clone"};
 	for (size_t drop = 0; drop < sizeof(keys) / sizeof(keys[0]); drop++) {
 		struct kb_program p;
-		kb_init(&p);
-		p.topo = (struct topology){1, 1, 2, 1};
-		p.memory_mib = 512;
-		p.duration_ns = 1000000000ull;
+		bare_program(&p);
 		kb_emit(&p, OPC_SCENARIO);
 		kb_str(&p, "name", "t");
 		kb_emit(&p, OPC_SPAWN);

@@ -620,7 +620,7 @@ static cJSON *extract(const char *payload_yaml, const char *out, const char *err
 	cJSON_AddStringToObject(rec, "stdout", out);
 	cJSON_AddStringToObject(rec, "stderr", err ? err : "");
 	cJSON_AddNumberToObject(rec, "stdout_bytes", out_bytes ? out_bytes : (double)strlen(out));
-	payload_extract(&p, payload_def_insn(&p, "p"), rec);
+	payload_extract(&p, kb_payload_def(&p, "p"), rec);
 	kb_free(&p);
 	free(yaml);
 	return rec;
