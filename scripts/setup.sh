@@ -14,7 +14,7 @@ PACKAGES=(
 	clang-16 llvm-16 libclang-rt-16-dev yamllint groff-base rsync git python3 nodejs npm
 	qemu-system-x86 busybox-static linux-source-6.12 bc flex bison
 	libssl-dev dwarves xz-utils
-	trace-cmd libtracecmd-dev chromium
+	trace-cmd libtracecmd-dev libtracefs-dev libtraceevent-dev chromium mmdebstrap
 	rt-tests stress-ng fio rt-app e2fsprogs
 )
 
