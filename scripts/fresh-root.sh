@@ -118,6 +118,7 @@ root_pids() {
 cleanup() {
 	local rc=$? i
 	trap - EXIT INT TERM HUP
+	set +e
 	[[ -n $CHILD ]] && kill -TERM "$CHILD" 2>/dev/null
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		[[ -z $(root_pids) ]] && break
