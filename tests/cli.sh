@@ -85,6 +85,14 @@ ok "hostile results: report, check and compare exit 2"
 mkdir "$tmp/set" && cp "$good" "$tmp/set/a.json" && cp "$tmp/bad.json" "$tmp/set/b.json"
 expect_rc "a directory with one broken result" 2 "$KTSTR" report "$tmp/set"
 grep -q "^PASS thread_cgroup" "$tmp/out" && ok "its good result is still shown" || bad "good result of the set"
+# A directory without results is a wrong path, not an empty set that
+# passes: report, check and compare name it (exit 2).
+mkdir "$tmp/noresults"
+for args in "report $tmp/noresults" "check $tmp/noresults --claims scenarios/steady.yaml" \
+	"compare $tmp/noresults $good" "compare $good $tmp/noresults"; do
+	expect_rc "$args: no results" 2 "$KTSTR" $args
+	grep -q "noresults: no results (\*.json) found" "$tmp/err" || bad "$args: the empty directory is not named"
+done
 expect_rc "unknown command" 2 "$KTSTR" frobnicate
 expect_rc "no args" 2 "$KTSTR"
 expect_rc "help" 0 "$KTSTR" help
