@@ -151,6 +151,24 @@ printf '\xff' | dd of="$tmp/corrupt.ktbc" bs=1 seek=200 conv=notrunc 2>/dev/null
 expect_rc "corrupt ktbc rejected" 2 "$KTSTR" dump "$tmp/corrupt.ktbc"
 grep -q "corrupted" "$tmp/err" && ok "corruption named" || bad "corruption named"
 
+# What dump and run take a file for, and the message when it is neither:
+# an empty file; bytecode (its name ends .ktbc, the magic one byte off, a
+# NUL where a header would be) with a wrong magic, never a YAML error.
+: >"$tmp/empty.yaml"
+printf 'XXXX\1\0' >"$tmp/x.ktbc"
+printf '\x7fELF\2\1\1\0\0\0' >"$tmp/blob.bin"
+cp "$tmp/f.ktbc" "$tmp/near.yaml" && printf 'KTBD' | dd of="$tmp/near.yaml" bs=1 conv=notrunc 2>/dev/null
+for c in "empty.yaml|empty.yaml: error: empty file; expected a YAML scenario or ktstr bytecode" \
+	"x.ktbc|x.ktbc: error: not ktstr bytecode: magic is 'XXXX'; expected 'KTBC' (read as bytecode: its name ends .ktbc)" \
+	"blob.bin|blob.bin: error: not ktstr bytecode: magic is '\\x7FELF'; expected 'KTBC' (read as bytecode: it looks binary, with a NUL byte at offset 7)" \
+	"near.yaml|near.yaml: error: not ktstr bytecode: magic is 'KTBD'; expected 'KTBC' (read as bytecode: it begins like the magic)"; do
+	IFS='|' read -r name want <<<"$c"
+	for cmd in dump run; do
+		expect_rc "$cmd $name: exit 2" 2 "$KTSTR" $cmd "$tmp/$name"
+		grep -qxF -- "$tmp/$want" "$tmp/err" && [[ $(wc -l <"$tmp/err") == 1 ]] ||
+			{ bad "$cmd $name: want '$want'"; cat "$tmp/err"; }
+	done
+done
 expect_rc "list" 0 "$KTSTR" list scenarios
 n=$(wc -l <"$tmp/out")
 [[ $n -ge 15 ]] && ok "list shows the catalog ($n)" || bad "list shows $n"
