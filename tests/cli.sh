@@ -169,6 +169,10 @@ for c in "empty.yaml|empty.yaml: error: empty file; expected a YAML scenario or 
 			{ bad "$cmd $name: want '$want'"; cat "$tmp/err"; }
 	done
 done
+# validate takes a file for bytecode the same way, and says so.
+expect_rc "validate on bytecode" 2 "$KTSTR" validate "$tmp/f.ktbc"
+grep -qF "f.ktbc:1:1: error: read as ktstr bytecode (it begins with the magic), not a YAML scenario" "$tmp/err" &&
+	ok "validate names bytecode as such" || { bad "validate on bytecode"; cat "$tmp/err"; }
 expect_rc "list" 0 "$KTSTR" list scenarios
 n=$(wc -l <"$tmp/out")
 [[ $n -ge 15 ]] && ok "list shows the catalog ($n)" || bad "list shows $n"
