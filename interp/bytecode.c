@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <stdio.h>
+#include <ctype.h>
 #include <string.h>
 #include <limits.h>
 #include <math.h>
@@ -343,6 +344,49 @@ bool kb_is_bytecode(const uint8_t *buf, size_t len)
 	return len >= 4 && !memcmp(buf, KTBC_MAGIC, 4);
 }
 
+/* The magic with one byte off, or in another case: a damaged header. */
+static bool near_magic(const uint8_t *buf, size_t len)
+{
+	int same = 0, folded = 0;
+	for (size_t i = 0; i < 4 && len >= 4; i++) {
+		same += buf[i] == (uint8_t)KTBC_MAGIC[i];
+		folded += toupper(buf[i]) == KTBC_MAGIC[i];
+	}
+	return same >= 3 || folded == 4;
+}
+
+static bool ends_with_ext(const char *name, const char *ext)
+{
+	size_t l = strlen(name), e = strlen(ext);
+	return l > e && !strcmp(name + l - e, ext);
+}
+
+bool kb_taken_for_bytecode(const char *name, const uint8_t *buf, size_t len, char *why, size_t n)
+{
+	const void *nul = memchr(buf, 0, len < KTBC_HEADER_SIZE ? len : KTBC_HEADER_SIZE);
+	if (kb_is_bytecode(buf, len))
+		snprintf(why, n, "it begins with the magic");
+	else if (ends_with_ext(name, ".ktbc"))
+		snprintf(why, n, "its name ends .ktbc");
+	else if (near_magic(buf, len))
+		snprintf(why, n, "it begins like the magic");
+	else if (nul && !ends_with_ext(name, ".yaml") && !ends_with_ext(name, ".yml"))	/* YAML locates it */
+		snprintf(why, n, "it looks binary, with a NUL byte at offset %zu", (size_t)((const uint8_t *)nul - buf));
+	else
+		return false;
+	return true;
+}
+
+/* The first bytes of buf, as text: '\xNN' for what is not printable. */
+static void magic_text(const uint8_t *buf, size_t len, char *out, size_t n)
+{
+	size_t k = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < 4 && i < len && k + 5 < n; i++)
+		k += (size_t)snprintf(out + k, n - k, isprint(buf[i]) && buf[i] != '\'' && buf[i] != '\\' ? "%c" : "\\x%02X",
+				      buf[i]);
+}
+
 static bool decode_header(struct reader *r, struct kb_program *p, size_t len,
 			  const uint8_t *buf, char *err, size_t errlen)
 {
@@ -351,9 +395,11 @@ static bool decode_header(struct reader *r, struct kb_program *p, size_t len,
 	uint32_t total, crc;
 	/* The magic first: a file of another kind is named as such, not as
 	 * a short or corrupt program. */
-	if (memcmp(buf, KTBC_MAGIC, len < 4 ? len : 4))
-		FAIL("not a ktbc file (bad magic: it does not start with \"%s\"); expected a program written by ktstr dump -o",
-		     KTBC_MAGIC);
+	if (memcmp(buf, KTBC_MAGIC, len < 4 ? len : 4)) {
+		char m[24];
+		magic_text(buf, len, m, sizeof(m));
+		FAIL("not ktstr bytecode: magic is '%s'; expected '%s'", m, KTBC_MAGIC);
+	}
 	if (len < KTBC_HEADER_SIZE)
 		FAIL("truncated: %zu bytes, a header needs %d", len, KTBC_HEADER_SIZE);
 	if (len > KTBC_MAX_SIZE)

@@ -116,6 +116,14 @@ bool kb_get_int(const struct kb_program *p, const struct kb_insn *in,
 		const char *key, int64_t *out);
 
 uint32_t crc32_le(uint32_t crc, const uint8_t *buf, size_t len);
+/* buf begins with the magic. */
 bool kb_is_bytecode(const uint8_t *buf, size_t len);
+/* Whether a file given as a program is bytecode rather than YAML, and
+ * why (in why): it begins with the magic, its name ends .ktbc, it begins
+ * with the magic one byte off (a damaged header), or, unless its name
+ * ends .yaml or .yml, it has a NUL byte where a header would be (text
+ * has none there, a header always does).  So a damaged program is
+ * reported as bytecode, not as bad YAML. */
+bool kb_taken_for_bytecode(const char *name, const uint8_t *buf, size_t len, char *why, size_t n);
 
 #endif

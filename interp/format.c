@@ -20,7 +20,7 @@ static const struct ty ty_str_list = {.kind = TY_LIST, .elem = &ty_str};
 static const struct ty ty_name_list = {.kind = TY_LIST, .elem = &ty_name};
 static const struct ty ty_node_list = {.kind = TY_LIST, .flags = TYF_NONEMPTY,
 				       .elem = T_INT(0, 63)};
-static const struct ty ty_sysctls = {.kind = TY_DICT, .elem = &ty_str, .flags = TYF_SLASH,
+static const struct ty ty_sysctls = {.kind = TY_DICT, .elem = &ty_str, .flags = TYF_SLASH | TYF_DOTTED,
 	.doc = "sysctl name (e.g. kernel.sched_child_runs_first) to value"};
 
 /* ---- topology ---------------------------------------------------------- */

@@ -454,6 +454,15 @@ bool scenario_load(struct scenario *s, const char *path,
 			 read_file_error(errno));
 		return false;
 	}
+	char why[96];
+	if (len && kb_taken_for_bytecode(path, (const uint8_t *)buf, len, why, sizeof(why))) {
+		/* as dump and run would take it: not a YAML error about a byte */
+		memset(s, 0, sizeof(*s));
+		diag_add(d, DIAG_ERROR, path, 1, 1, "read as ktstr bytecode (%s), not a YAML scenario; expected YAML (ktstr dump reads bytecode)",
+			 why);
+		free(buf);
+		return false;
+	}
 	bool ok = scenario_load_buf(s, path, buf, len, opts, d);
 	free(buf);
 	return ok;

@@ -84,6 +84,19 @@ void ty_describe(const struct ty *t, struct strbuf *o)
 
 /* ---- checker ----------------------------------------------------------- */
 
+/* "kernel.x" or "net/ipv4/x", not "kernel.", ".x" or "a..b": the guest
+ * would write to a directory or a file that is not the one meant. */
+static bool dotted_parts(const char *s)
+{
+	for (const char *p = s;; p++) {
+		bool sep = *p == '.' || *p == '/' || !*p;
+		if (sep && (p == s || p[-1] == '.' || p[-1] == '/'))
+			return false;
+		if (!*p)
+			return true;
+	}
+}
+
 static bool want_scalar(struct diag *d, const struct ynode *n, const struct ty *t,
 			const char *what)
 {
@@ -403,6 +416,10 @@ bool ty_check(struct diag *d, const struct ynode *n, const struct ty *t,
 			if (!parse_name(n->keys[i]->str, t->flags & TYF_SLASH)) {
 				diag_at(d, n->keys[i], "key '%s' in %s is not a valid name; expected letters, digits, '_', '.', '-'%s",
 					n->keys[i]->str, what, t->flags & TYF_SLASH ? " and '/' between parts" : "");
+				ok = false;
+			} else if ((t->flags & TYF_DOTTED) && !dotted_parts(n->keys[i]->str)) {
+				diag_at(d, n->keys[i], "key '%s' in %s has an empty part; expected parts joined by '.' or '/', such as kernel.sched_child_runs_first",
+					n->keys[i]->str, what);
 				ok = false;
 			}
 			ok &= ty_check(d, n->items[i], t->elem, n->keys[i]->str);

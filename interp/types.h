@@ -36,6 +36,7 @@ enum ty_kind {
 #define TYF_SLASH	0x1	/* TY_NAME: nested path a/b/c */
 #define TYF_OFF		0x2	/* scalar may be `off` (or false) to switch it off */
 #define TYF_NONEMPTY	0x4	/* TY_LIST: at least one item */
+#define TYF_DOTTED	0x8	/* TY_DICT: keys are parts joined by '.' or '/', none empty (sysctl names) */
 
 /* ty_field.flags */
 #define TF_REQUIRED	0x1

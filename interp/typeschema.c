@@ -17,6 +17,7 @@
 #define CPULIST_PATTERN "^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$"
 #define NAME_PATTERN "^(?!\\.\\.?$)[A-Za-z0-9_.-]+$"
 #define PATH_PATTERN "^(?!(.*/)?\\.\\.?(/|$))[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$"
+#define DOTTED_PATTERN "^[A-Za-z0-9_-]+([./][A-Za-z0-9_-]+)*$"
 
 struct schema_ctx {
 	cJSON *defs;
@@ -190,7 +191,8 @@ static cJSON *schema_body(struct schema_ctx *c, const struct ty *t)
 		o = typed("object");
 		cJSON_AddItemToObject(o, "additionalProperties", schema_of(c, t->elem, false));
 		cJSON_AddItemToObject(o, "propertyNames",
-				      string_pattern(t->flags & TYF_SLASH ? PATH_PATTERN : NAME_PATTERN));
+				      string_pattern(t->flags & TYF_DOTTED ? DOTTED_PATTERN
+						     : t->flags & TYF_SLASH ? PATH_PATTERN : NAME_PATTERN));
 		return o;
 	case TY_VARIANT:
 		return schema_variant(c, t);

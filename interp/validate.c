@@ -772,7 +772,13 @@ static void check_claims(struct vctx *v, const struct ynode *claims, int64_t ste
 				cmp);
 		const struct ynode *st = ynode_get(m, "step");
 		int64_t si = step;
-		if (sval(st) && parse_int(st->str, &si) && (size_t)si > v->nsteps) {
+		if (step > 0 && sval(st) && parse_int(st->str, &si) && si != step) {
+			/* A step's claims judge that step; another step's
+			 * claim belongs in that step or the scenario's. */
+			diag_at(v->d, st, "metric claim on step %lld inside step %lld; expected no 'step' here, or the claim in step %lld's claims or the scenario's",
+				(long long)si, (long long)step, (long long)si);
+			si = step;
+		} else if (sval(st) && parse_int(st->str, &si) && (size_t)si > v->nsteps) {
 			if (v->nsteps)
 				diag_at(v->d, st, "metric claim on step %lld but the scenario has %zu step%s; expected 1 to %zu",
 					(long long)si, v->nsteps, v->nsteps == 1 ? "" : "s", v->nsteps);

@@ -185,8 +185,7 @@ static struct ynode *build_map(struct builder *b, yaml_event_t *start, size_t *w
 	yaml_char_t *anchor = start->data.mapping_start.anchor;
 	char *aname = anchor ? arena_strdup(b->a, (char *)anchor) : NULL;
 	size_t cap = 0, w = 1;
-	struct ynode *merges[8];
-	size_t nmerges = 0;
+	struct ynode *merge = NULL, *merge_key = NULL;
 	for (;;) {
 		yaml_event_t ev;
 		if (!next_event(b, &ev))
@@ -213,10 +212,13 @@ static struct ynode *build_map(struct builder *b, yaml_event_t *start, size_t *w
 			continue;
 		}
 		if (k->plain && strcmp(k->str, "<<") == 0) {
-			if (nmerges < ARRAY_SIZE(merges))
-				merges[nmerges++] = v;
+			/* A key twice, as YAML has it; which merge wins would
+			 * otherwise depend on the reader. */
+			if (merge_key)
+				diag_at(b->d, k, "duplicate merge key '<<' (first at line %d); expected one, with a list to merge several: '<<: [*a, *b]'",
+					merge_key->line);
 			else
-				diag_at(b->d, k, "too many merge keys; expected at most 8");
+				merge = v, merge_key = k;
 			continue;
 		}
 		struct ynode *prev = ynode_key(n, k->str);
@@ -231,8 +233,8 @@ static struct ynode *build_map(struct builder *b, yaml_event_t *start, size_t *w
 		n->n = kn;
 		cap = kcap;
 	}
-	for (size_t i = 0; i < nmerges; i++)
-		merge_into(b, n, &cap, merges[i], merges[i]);
+	if (merge)
+		merge_into(b, n, &cap, merge, merge);
 	remember_anchor(b, (yaml_char_t *)aname, n, w);
 	*weight = w;
 	return n;

@@ -85,6 +85,14 @@ ok "hostile results: report, check and compare exit 2"
 mkdir "$tmp/set" && cp "$good" "$tmp/set/a.json" && cp "$tmp/bad.json" "$tmp/set/b.json"
 expect_rc "a directory with one broken result" 2 "$KTSTR" report "$tmp/set"
 grep -q "^PASS thread_cgroup" "$tmp/out" && ok "its good result is still shown" || bad "good result of the set"
+# A directory without results is a wrong path, not an empty set that
+# passes: report, check and compare name it (exit 2).
+mkdir "$tmp/noresults"
+for args in "report $tmp/noresults" "check $tmp/noresults --claims scenarios/steady.yaml" \
+	"compare $tmp/noresults $good" "compare $good $tmp/noresults"; do
+	expect_rc "$args: no results" 2 "$KTSTR" $args
+	grep -q "noresults: no results (\*.json) found" "$tmp/err" || bad "$args: the empty directory is not named"
+done
 expect_rc "unknown command" 2 "$KTSTR" frobnicate
 expect_rc "no args" 2 "$KTSTR"
 expect_rc "help" 0 "$KTSTR" help
@@ -143,6 +151,28 @@ printf '\xff' | dd of="$tmp/corrupt.ktbc" bs=1 seek=200 conv=notrunc 2>/dev/null
 expect_rc "corrupt ktbc rejected" 2 "$KTSTR" dump "$tmp/corrupt.ktbc"
 grep -q "corrupted" "$tmp/err" && ok "corruption named" || bad "corruption named"
 
+# What dump and run take a file for, and the message when it is neither:
+# an empty file; bytecode (its name ends .ktbc, the magic one byte off, a
+# NUL where a header would be) with a wrong magic, never a YAML error.
+: >"$tmp/empty.yaml"
+printf 'XXXX\1\0' >"$tmp/x.ktbc"
+printf '\x7fELF\2\1\1\0\0\0' >"$tmp/blob.bin"
+cp "$tmp/f.ktbc" "$tmp/near.yaml" && printf 'KTBD' | dd of="$tmp/near.yaml" bs=1 conv=notrunc 2>/dev/null
+for c in "empty.yaml|empty.yaml: error: empty file; expected a YAML scenario or ktstr bytecode" \
+	"x.ktbc|x.ktbc: error: not ktstr bytecode: magic is 'XXXX'; expected 'KTBC' (read as bytecode: its name ends .ktbc)" \
+	"blob.bin|blob.bin: error: not ktstr bytecode: magic is '\\x7FELF'; expected 'KTBC' (read as bytecode: it looks binary, with a NUL byte at offset 7)" \
+	"near.yaml|near.yaml: error: not ktstr bytecode: magic is 'KTBD'; expected 'KTBC' (read as bytecode: it begins like the magic)"; do
+	IFS='|' read -r name want <<<"$c"
+	for cmd in dump run; do
+		expect_rc "$cmd $name: exit 2" 2 "$KTSTR" $cmd "$tmp/$name"
+		grep -qxF -- "$tmp/$want" "$tmp/err" && [[ $(wc -l <"$tmp/err") == 1 ]] ||
+			{ bad "$cmd $name: want '$want'"; cat "$tmp/err"; }
+	done
+done
+# validate takes a file for bytecode the same way, and says so.
+expect_rc "validate on bytecode" 2 "$KTSTR" validate "$tmp/f.ktbc"
+grep -qF "f.ktbc:1:1: error: read as ktstr bytecode (it begins with the magic), not a YAML scenario" "$tmp/err" &&
+	ok "validate names bytecode as such" || { bad "validate on bytecode"; cat "$tmp/err"; }
 expect_rc "list" 0 "$KTSTR" list scenarios
 n=$(wc -l <"$tmp/out")
 [[ $n -ge 15 ]] && ok "list shows the catalog ($n)" || bad "list shows $n"
@@ -154,6 +184,73 @@ KTSTR_KERNEL=$tmp/nope expect_rc "KTSTR_KERNEL pointing nowhere" 3 "$KTSTR" kern
 grep -q "KTSTR_KERNEL" "$tmp/err" && ok "the bad KTSTR_KERNEL is named" || bad "KTSTR_KERNEL message"
 expect_rc "run invalid exits 2" 2 "$KTSTR" run "$tmp/three.yaml"
 expect_rc "run unknown scheduler" 2 "$KTSTR" run --scheduler nope scenarios/fanout.yaml
+
+# Option values parsed strictly, alike for every option: a comma list
+# with an empty entry, a number that is not finite or has a tail.  Each
+# exits 2 naming the value, before anything boots.
+vals_ok=1
+while IFS='|' read -r val what; do
+	"$KTSTR" $what >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[[ $rc == 2 ]] && grep -qF -- "$val" "$tmp/err" && ! grep -q "^gauntlet: " "$tmp/out" ||
+		{ bad "ktstr $what (exit $rc): $(head -1 "$tmp/err")"; vals_ok=0; }
+done <<'V'
+'tiny,,'|gauntlet --dry-run --topologies tiny,, scenarios/steady.yaml
+',tiny'|gauntlet --dry-run --topologies ,tiny scenarios/steady.yaml
+'eevdf,,simple'|gauntlet --dry-run --schedulers eevdf,,simple scenarios/steady.yaml
+','|gauntlet --dry-run --kernels , scenarios/steady.yaml
+'simple:+a'|gauntlet --dry-run --schedulers simple:+a scenarios/steady.yaml
+--repeat 5x|gauntlet --dry-run --repeat 5x scenarios/steady.yaml
+-j 2.5|gauntlet --dry-run --jobs 2.5 scenarios/steady.yaml
+--shard 1/-4|gauntlet --dry-run --shard 1/-4 scenarios/steady.yaml
+'a,,b'|run --flags a,,b scenarios/steady.yaml
+'a,'|run --flags a, scenarios/steady.yaml
+',a'|reduce --flags ,a scenarios/steady.yaml
+-j 4x|reduce -j 4x scenarios/steady.yaml
+--fail-on-regression 1e999|compare --fail-on-regression 1e999 a b
+--fail-on-regression inf|compare --fail-on-regression inf a b
+--fail-on-regression nan|compare --fail-on-regression nan a b
+--fail-on-regression 5x|compare --fail-on-regression 5x a b
+--numa-distance 20x|shell --numa-distance 20x
+--memory 512MiB|shell --memory 512MiB
+--jobs 0x4|kernel build --jobs 0x4
+V
+((vals_ok)) && ok "bad option values (empty list entries, non-finite numbers): exit 2 naming the value"
+
+# The gauntlet's shard from the environment: a value that does not parse,
+# is out of range or lacks its pair is exit 2 naming the variable and
+# its value, never ignored (every shard would run the whole matrix).
+shard_env_ok=1
+while IFS='|' read -r vars want; do
+	env $vars "$KTSTR" gauntlet --dry-run --topologies tiny,llc2 scenarios/steady.yaml >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[[ $rc == 2 && $(wc -l <"$tmp/err") == 1 ]] && grep -qF -- "$want" "$tmp/err" && [[ ! -s $tmp/out ]] ||
+		{ bad "$vars (exit $rc): $(cat "$tmp/err")"; shard_env_ok=0; }
+done <<'V'
+KTSTR_SHARD=x|KTSTR_SHARD='x'
+KTSTR_SHARD=2/2|KTSTR_SHARD='2/2'
+KTSTR_SHARD=0/2x|KTSTR_SHARD='0/2x'
+KTSTR_SHARD=|KTSTR_SHARD=''
+CI_NODE_INDEX=0 CI_NODE_TOTAL=2|CI_NODE_INDEX='0'; expected a shard index, 1 to 2
+CI_NODE_INDEX=3 CI_NODE_TOTAL=2|CI_NODE_INDEX='3'
+CI_NODE_INDEX=one CI_NODE_TOTAL=2|CI_NODE_INDEX='one'
+CI_NODE_INDEX=1 CI_NODE_TOTAL=-2|CI_NODE_TOTAL='-2'
+CI_NODE_INDEX=1|CI_NODE_INDEX is set without CI_NODE_TOTAL
+JOB_COMPLETION_INDEX=2 KTSTR_SHARD_TOTAL=2|JOB_COMPLETION_INDEX='2'; expected a shard index, 0 to 1
+JOB_COMPLETION_INDEX=1 KTSTR_SHARD_TOTAL=0|KTSTR_SHARD_TOTAL='0'
+JOB_COMPLETION_INDEX=0|JOB_COMPLETION_INDEX is set without KTSTR_SHARD_TOTAL
+KTSTR_SHARD_TOTAL=2|KTSTR_SHARD_TOTAL is set without JOB_COMPLETION_INDEX
+V
+while IFS='|' read -r vars want; do
+	env $vars "$KTSTR" gauntlet --dry-run --topologies tiny,llc2 scenarios/steady.yaml >"$tmp/out" 2>"$tmp/err"
+	[[ $? == 0 ]] && grep -qx "$want" "$tmp/out" || { bad "$vars: $(tail -1 "$tmp/out") $(cat "$tmp/err")"; shard_env_ok=0; }
+done <<'V'
+KTSTR_SHARD=1/2|1 cells
+CI_NODE_INDEX=2 CI_NODE_TOTAL=2|1 cells
+CI_NODE_TOTAL=1|2 cells
+JOB_COMPLETION_INDEX=0 KTSTR_SHARD_TOTAL=2|1 cells
+V
+((shard_env_ok)) && ok "shards from the environment: bad values are exit 2 naming the variable; good ones shard"
 
 # Inputs the fuzzers once crashed on: rejected cleanly, never a crash.
 for f in fuzz/regressions/*; do

@@ -158,6 +158,11 @@ int results_load(const char *path, cJSON ***out, int *broken)
 	/* a traced run's Perfetto file sits beside its result */
 	size_t n;
 	char **names = dir_files(path, ".json", ".perfetto.json", &n);
+	if (!n) {	/* a wrong directory, not an empty set that passes */
+		dir_files_free(names);
+		fprintf(stderr, "ktstr: %s: no results (*.json) found; expected a directory of ktstr result files\n", path);
+		return -1;
+	}
 	*out = xcalloc((size_t)n + 1, sizeof(**out));
 	int k = 0;
 	for (size_t i = 0; i < n; i++) {

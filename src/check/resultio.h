@@ -11,7 +11,8 @@ struct cJSON;
 /* Loads path (file or directory); returns the count, results in *out
  * (malloc'd array of cJSON objects), or -1 after printing why.  Files
  * that are not well-formed results are named with the field that is
- * wrong and counted in *broken (a directory's others still load). */
+ * wrong and counted in *broken (a directory's others still load); a
+ * directory without any *.json is -1 (named), never an empty set. */
 int results_load(const char *path, struct cJSON ***out, int *broken);
 /* Whether r has the shape report, check and compare rely on (types of
  * every field they read); false with the first wrong field in why. */

@@ -57,14 +57,12 @@ int cmd_compare(int argc, char **argv)
 	optind = 1;
 	opterr = 0;	/* the error below names the argument */
 	while ((c = cmd_getopt(argc, argv, opts)) != -1) {
-		char *end;
 		if (c == 'h') {
 			html = optarg;
 		} else if (c == 'f') {
-			fail_pct = strtod(optarg, &end);
-			if (*end || !(fail_pct >= 0)) {
+			if (!cmd_parse_double(optarg, 0, 1e9, &fail_pct)) {
 				opterr = 1;
-				return usage_error("compare", "--fail-on-regression %s; expected a percentage >= 0", optarg);
+				return usage_error("compare", "--fail-on-regression %s; expected a finite percentage >= 0", optarg);
 			}
 		} else {
 			opterr = 1;

@@ -21,7 +21,8 @@ static int write_out(const char *path, const uint8_t *buf, size_t len)
 	return KT_EXIT_PASS;
 }
 
-/* Load FILE (YAML or .ktbc) into a program; prints errors. */
+/* Load FILE (YAML or bytecode, as kb_taken_for_bytecode decides) into a
+ * program; prints errors. */
 int load_program(const char *path, struct kb_program *p, const struct load_opts *lo, char *unfit, size_t n)
 {
 	if (unfit)
@@ -32,15 +33,23 @@ int load_program(const char *path, struct kb_program *p, const struct load_opts 
 		fprintf(stderr, "%s:1:1: error: cannot read: %s\n", path, read_file_error(errno));
 		return KT_EXIT_USAGE;
 	}
-	if (kb_is_bytecode((uint8_t *)buf, len)) {
-		char err[256];
-		bool ok = kb_decode((uint8_t *)buf, len, p, err, sizeof(err));
+	char why[96];
+	if (!len) {
 		free(buf);
-		if (!ok) {
+		fprintf(stderr, "%s: error: empty file; expected a YAML scenario or ktstr bytecode\n", path);
+		return KT_EXIT_USAGE;
+	}
+	if (kb_taken_for_bytecode(path, (uint8_t *)buf, len, why, sizeof(why))) {
+		char err[256];
+		bool ok = kb_decode((uint8_t *)buf, len, p, err, sizeof(err)), magic = kb_is_bytecode((uint8_t *)buf, len);
+		free(buf);
+		if (ok)
+			return KT_EXIT_PASS;
+		if (magic)
 			fprintf(stderr, "%s: error: invalid bytecode: %s\n", path, err);
-			return KT_EXIT_USAGE;
-		}
-		return KT_EXIT_PASS;
+		else	/* say why it was not read as YAML */
+			fprintf(stderr, "%s: error: %s (read as bytecode: %s)\n", path, err, why);
+		return KT_EXIT_USAGE;
 	}
 	struct scenario s;
 	struct diag d = {0};

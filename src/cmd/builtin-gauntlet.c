@@ -48,17 +48,6 @@ static int cmp_strp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char **split(char *s, size_t *n)
-{
-	char **v = NULL;
-	*n = 0;
-	for (char *save = NULL, *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		v = xrealloc(v, (*n + 1) * sizeof(*v));
-		v[(*n)++] = t;
-	}
-	return v;
-}
-
 static bool parse_budget(const char *s, double *out)
 {
 	uint64_t ns;
@@ -68,35 +57,89 @@ static bool parse_budget(const char *s, double *out)
 	return true;
 }
 
+/* Shard counts beyond this are a typo, not a CI. */
+#define MAX_SHARDS 100000
+
 static bool parse_shard(const char *s, unsigned *i, unsigned *n)
 {
-	unsigned a, b;
-	char c;
-	if (sscanf(s, "%u/%u%c", &a, &b, &c) != 2 || !b || a >= b)
+	const char *slash = strchr(s, '/');
+	char a[24];
+	unsigned long ai, bn;
+	if (!slash || (size_t)(slash - s) >= sizeof(a))
 		return false;
-	*i = a, *n = b;
+	snprintf(a, sizeof(a), "%.*s", (int)(slash - s), s);
+	if (!cmd_parse_ulong(a, 0, MAX_SHARDS - 1, &ai) || !cmd_parse_ulong(slash + 1, 1, MAX_SHARDS, &bn) || ai >= bn)
+		return false;
+	*i = (unsigned)ai, *n = (unsigned)bn;
 	return true;
 }
+
+/* One CI's pair of variables: an index (counted from base) and a total. */
+struct shard_env {
+	const char *index, *total;
+	unsigned base;
+	bool total_alone;	/* the total without an index means no shards */
+};
 
 /* The CI runner's shard when --shard is not given: KTSTR_SHARD=I/N
  * (what the example GitHub workflow sets from its matrix), GitLab's
  * parallel jobs (1-based), a Kubernetes Indexed Job (0-based, with
- * KTSTR_SHARD_TOTAL = its completions). */
-static void shard_from_env(struct gopts *g)
+ * KTSTR_SHARD_TOTAL = its completions); the first that is set decides.
+ * A value that does not parse, is out of range or lacks its pair is an
+ * error: ignored, every shard would run the whole matrix. */
+static int shard_from_env(struct gopts *g)
 {
-	const char *k = getenv("KTSTR_SHARD"), *gi = getenv("CI_NODE_INDEX"), *gt = getenv("CI_NODE_TOTAL");
-	const char *ji = getenv("JOB_COMPLETION_INDEX"), *jt = getenv("KTSTR_SHARD_TOTAL");
-	if (k && parse_shard(k, &g->shard, &g->shards))
-		return;
-	if (gi && gt && atoi(gi) >= 1 && atoi(gi) <= atoi(gt)) {
-		g->shard = (unsigned)atoi(gi) - 1, g->shards = (unsigned)atoi(gt);
-		return;
+	static const struct shard_env pairs[] = {
+		/* GitLab sets CI_NODE_TOTAL=1 in every job without parallel: */
+		{"CI_NODE_INDEX", "CI_NODE_TOTAL", 1, true},
+		{"JOB_COMPLETION_INDEX", "KTSTR_SHARD_TOTAL", 0, false},
+	};
+	const char *k = getenv("KTSTR_SHARD");
+	if (k) {
+		if (parse_shard(k, &g->shard, &g->shards))
+			return 0;
+		fprintf(stderr, "ktstr: gauntlet: KTSTR_SHARD='%s'; expected I/N with 0 <= I < N <= %d\n", k, MAX_SHARDS);
+		return KT_EXIT_USAGE;
 	}
-	if (ji && jt && atoi(ji) >= 0 && atoi(ji) < atoi(jt))
-		g->shard = (unsigned)atoi(ji), g->shards = (unsigned)atoi(jt);
+	for (size_t p = 0; p < ARRAY_SIZE(pairs); p++) {
+		const struct shard_env *e = &pairs[p];
+		const char *iv = getenv(e->index), *tv = getenv(e->total);
+		unsigned long i, n;
+		if (!iv && (!tv || e->total_alone))
+			continue;
+		if (!iv || !tv) {
+			fprintf(stderr, "ktstr: gauntlet: %s is set without %s; expected both, or --shard I/N\n",
+				iv ? e->index : e->total, iv ? e->total : e->index);
+			return KT_EXIT_USAGE;
+		}
+		if (!cmd_parse_ulong(tv, 1, MAX_SHARDS, &n)) {
+			fprintf(stderr, "ktstr: gauntlet: %s='%s'; expected a shard count, 1 to %d\n", e->total, tv, MAX_SHARDS);
+			return KT_EXIT_USAGE;
+		}
+		if (!cmd_parse_ulong(iv, e->base, n - 1 + e->base, &i)) {
+			fprintf(stderr, "ktstr: gauntlet: %s='%s'; expected a shard index, %u to %lu (%s is %lu)\n", e->index, iv,
+				e->base, n - 1 + e->base, e->total, n);
+			return KT_EXIT_USAGE;
+		}
+		g->shard = (unsigned)(i - e->base), g->shards = (unsigned)n;
+		return 0;
+	}
+	return 0;
 }
 
 /* ---- the axes, checked ------------------------------------------------------------ */
+
+/* An axis given as a comma list (*v stays NULL when the option is not
+ * given: the default); 0 or the usage error's exit. */
+static int split_axis(const char *opt, char *arg, char ***v, size_t *n)
+{
+	if (!arg)
+		return 0;
+	if ((*v = cmd_split_list(arg, n)) && *n)
+		return 0;
+	return usage_error("gauntlet", "--%s '%s' has an empty entry; expected a comma list of names, none empty", opt,
+			   arg);
+}
 
 static void add_scenarios_of(struct matrix *m, const char *dir)
 {
@@ -228,9 +271,7 @@ static int check_cells(struct matrix *m, unsigned *mib)
 				cli_load_opts(&lo);
 				char *flags = xstrdup(m->variants[v].flags);
 				size_t nf;
-				char **fl = split(flags, &nf);
-				fl = xrealloc(fl, (nf + 1) * sizeof(*fl));
-				fl[nf] = NULL;
+				char **fl = cmd_split_list(flags, &nf);	/* variant_parse refused empty flags */
 				lo.flags = (const char *const *)fl;
 				if (p->topology && topo_parse(p->topology, &topo, why, sizeof(why)))
 					lo.topology = &topo;
@@ -430,6 +471,7 @@ int cmd_gauntlet(int argc, char **argv)
 		return merge(argc - 1, argv + 1);
 	struct gopts g = {.repeat = 1, .shards = 1};
 	char own[] = "own", eevdf[] = "eevdf", none[] = "";
+	unsigned long u;
 	int c;
 	optind = 1;
 	while ((c = cmd_getopt(argc, argv, opts)) != -1) {
@@ -446,14 +488,14 @@ int cmd_gauntlet(int argc, char **argv)
 			g.profiles = !strcmp(optarg, "all");
 			break;
 		case 'r':
-			g.repeat = atoi(optarg);
-			if (g.repeat < 1 || g.repeat > 1000)
+			if (!cmd_parse_ulong(optarg, 1, 1000, &u))
 				return usage_error("gauntlet", "--repeat %s; expected 1 to 1000", optarg);
+			g.repeat = (int)u;
 			break;
 		case 'j':
-			g.jobs = atoi(optarg);
-			if (g.jobs < 1 || g.jobs > 256)
+			if (!cmd_parse_ulong(optarg, 1, 256, &u))
 				return usage_error("gauntlet", "-j %s; expected 1 to 256", optarg);
+			g.jobs = (int)u;
 			break;
 		case 'b':
 			if (!parse_budget(optarg, &g.budget_s))
@@ -466,37 +508,41 @@ int cmd_gauntlet(int argc, char **argv)
 			break;
 		case 'S':
 			if (!parse_shard(optarg, &g.shard, &g.shards))
-				return usage_error("gauntlet", "--shard %s; expected I/N with 0 <= I < N", optarg);
+				return usage_error("gauntlet", "--shard %s; expected I/N with 0 <= I < N <= %d", optarg, MAX_SHARDS);
 			g.shard_given = true;
 			break;
 		default:
 			return usage_error("gauntlet", "bad option");
 		}
 	}
-	if (!g.shard_given)
-		shard_from_env(&g);
-	struct matrix m = {.repeat = g.repeat};
+	int rc = g.shard_given ? 0 : shard_from_env(&g);
+	char **tv = NULL, **sv = NULL, **kv = NULL;
+	size_t nsched = 1;
+	struct matrix m = {.repeat = g.repeat, .ntopologies = 1, .nkernels = 1};
+	if (!rc)
+		rc = split_axis("topologies", g.topologies, &tv, &m.ntopologies);
+	if (!rc)
+		rc = split_axis("schedulers", g.schedulers, &sv, &nsched);
+	if (!rc)
+		rc = split_axis("kernels", g.kernels, &kv, &m.nkernels);
+	if (rc) {
+		free(tv), free(sv), free(kv);
+		return rc;
+	}
 	if (optind < argc) {
 		m.scenarios = (const char **)argv + optind;
 		m.nscenarios = (size_t)(argc - optind);
 	} else {
 		add_scenarios_of(&m, catalog_dir());
 	}
-	char **tv = g.topologies ? split(g.topologies, &m.ntopologies) : NULL;
 	char *own_v[] = {own}, *eevdf_v[] = {eevdf}, *none_v[] = {none};
-	if (!tv)
-		tv = own_v, m.ntopologies = 1;
-	m.topologies = (const char **)tv;
-	size_t nsched;
-	char **sv = g.schedulers ? split(g.schedulers, &nsched) : (nsched = 1, eevdf_v);
-	char **kv = g.kernels ? split(g.kernels, &m.nkernels) : (m.nkernels = 1, none_v);
-	m.kernels = (const char **)kv;
+	m.topologies = (const char **)(tv ? tv : own_v);
+	m.kernels = (const char **)(kv ? kv : none_v);
 	built = xcalloc(m.nkernels, sizeof(*built));
-	int bad = check_axes(&g, &m, sv, nsched);
+	int bad = check_axes(&g, &m, sv ? sv : eevdf_v, nsched);
 	matrix_expand(&m);
 	unsigned *mib = xcalloc(m.ncells ? m.ncells : 1, sizeof(*mib));
 	bad += check_cells(&m, mib);
-	int rc;
 	if (bad) {
 		fprintf(stderr, "ktstr: gauntlet: %d problem%s above; nothing was run\n", bad, bad > 1 ? "s" : "");
 		rc = KT_EXIT_USAGE;
@@ -516,12 +562,7 @@ int cmd_gauntlet(int argc, char **argv)
 	free(mib);
 	matrix_free(&m);
 	free(m.variants);
-	if (g.topologies)
-		free(tv);
-	if (g.schedulers)
-		free(sv);
-	if (g.kernels)
-		free(kv);
+	free(tv), free(sv), free(kv);
 	for (size_t i = 0; i < m.nkernels; i++)
 		free(built[i]);
 	free(built);

@@ -23,6 +23,7 @@ const struct cmd_usage kernel_usage[] = {
 static int kernel_build_cmd(int argc, char **argv)
 {
 	struct kernel_build_opts o = {0};
+	unsigned long u;
 	int c;
 	optind = 1;
 	while ((c = cmd_getopt(argc, argv, build_opts)) != -1) {
@@ -31,9 +32,9 @@ static int kernel_build_cmd(int argc, char **argv)
 			o.source = optarg;
 			break;
 		case 'j':
-			o.jobs = atoi(optarg);
-			if (o.jobs < 1)
-				return usage_error("kernel", "--jobs needs a positive number");
+			if (!cmd_parse_ulong(optarg, 1, 4096, &u))
+				return usage_error("kernel", "--jobs %s; expected 1 to 4096", optarg);
+			o.jobs = (int)u;
 			break;
 		case 'f':
 			o.force = true;

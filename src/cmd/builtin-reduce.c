@@ -299,15 +299,16 @@ static void default_out(const char *file, char *out, size_t n)
 static int reduce_file(struct rctx *r, char *flags, const char *keep, const char *out)
 {
 	struct kb_program p;
-	char *fl[33] = {0};
 	size_t nf = 0;
-	for (char *save = NULL, *t = flags ? strtok_r(flags, ",", &save) : NULL; t && nf < 32;
-	     t = strtok_r(NULL, ",", &save))
-		fl[nf++] = t;
-	r->lo.flags = flags ? (const char *const *)fl : NULL;
+	char **fl = flags ? cmd_split_list(flags, &nf) : NULL;
+	if (flags && !fl)
+		return usage_error("reduce", "--flags '%s' has an empty entry; expected a,b,... ('' for none)", flags);
+	r->lo.flags = (const char *const *)fl;
 	int rc = load_program(r->file, &p, &r->lo, NULL, 0);
-	if (rc)
+	if (rc) {
+		free(fl);
 		return rc;
+	}
 	snprintf(r->variant.name, sizeof(r->variant.name), "%s", r->lo.scheduler ? r->lo.scheduler : "eevdf");
 	for (size_t i = 0; i < nf; i++)
 		snprintf(r->variant.flags + strlen(r->variant.flags), sizeof(r->variant.flags) - strlen(r->variant.flags),
@@ -320,11 +321,13 @@ static int reduce_file(struct rctx *r, char *flags, const char *keep, const char
 	cJSON *doc = load_tree(r->file);
 	if (!doc) {
 		fprintf(stderr, "ktstr: reduce: %s is not a YAML mapping\n", r->file);
+		free(fl);
 		return KT_EXIT_USAGE;
 	}
 	if (!exe_path(r->self, sizeof(r->self), false) || !make_temp_dir("reduce", r->dir, sizeof(r->dir))) {
 		cJSON_Delete(doc);
 		fprintf(stderr, "ktstr: reduce: cannot set up a work directory\n");
+		free(fl);
 		return KT_EXIT_INFRA;
 	}
 	cleanup_add_dir(r->dir);
@@ -370,6 +373,7 @@ static int reduce_file(struct rctx *r, char *flags, const char *keep, const char
 	rm_rf(r->dir);
 	cleanup_remove_dir(r->dir);
 	sb_free(&r->log);
+	free(fl);	/* r->lo.flags, used by every candidate run */
 	return rc;
 }
 
@@ -391,6 +395,7 @@ int cmd_reduce(int argc, char **argv)
 	struct rctx r = {.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN), .k = DEFAULT_K, .n = DEFAULT_N};
 	const char *out = NULL, *keep = NULL;
 	char *flags = NULL;
+	unsigned long u;
 	int c;
 	optind = 1;
 	cli_load_opts(&r.lo);
@@ -401,9 +406,9 @@ int cmd_reduce(int argc, char **argv)
 		case 'K': keep = optarg; break;
 		case 'o': out = optarg; break;
 		case 'j':
-			r.jobs = atoi(optarg);
-			if (r.jobs < 1 || r.jobs > 64)
+			if (!cmd_parse_ulong(optarg, 1, 64, &u))
 				return usage_error("reduce", "-j %s; expected 1 to 64", optarg);
+			r.jobs = (int)u;
 			break;
 		case 'r':
 			if (sscanf(optarg, "%d/%d", &r.k, &r.n) != 2 || r.k < 1 || r.n < r.k || r.n > 20)

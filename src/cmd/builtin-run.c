@@ -50,16 +50,6 @@ static int skip_unfit(struct run_output *out, const char *why)
 	return 0;
 }
 
-static const char **split_flags(char *s)
-{
-	static const char *v[65];
-	size_t n = 0;
-	for (char *tok = strtok(s, ","); tok && n < 64; tok = strtok(NULL, ","))
-		v[n++] = tok;
-	v[n] = NULL;
-	return v;
-}
-
 /* What the command line asked for. */
 struct run_cli {
 	struct load_opts lo;
@@ -67,6 +57,7 @@ struct run_cli {
 	struct run_opts ro;
 	bool host, json, dump, trace, html;
 	const char *junit;
+	char **flags;		/* --flags split (lo.flags points at it) */
 	char root_name[128];
 	long trace_kb;
 	uint64_t max_duration;
@@ -141,11 +132,17 @@ static int parse_run_args(int argc, char **argv, struct run_cli *o)
 	snprintf(o->root_name, sizeof(o->root_name), "ktstr-%d", (int)getpid());
 	cli_load_opts(&o->lo);
 	int c, rc;
+	size_t nf;
 	optind = 1;
 	while ((c = cmd_getopt(argc, argv, run_options)) != -1) {
 		switch (c) {
 		case 's': o->lo.scheduler = optarg; break;
-		case 'F': o->lo.flags = split_flags(optarg); break;
+		case 'F':
+			free(o->flags);	/* given twice: the last wins */
+			if (!(o->flags = cmd_split_list(optarg, &nf)))
+				return usage_error("run", "--flags '%s' has an empty entry; expected a,b,... ('' for none)", optarg);
+			o->lo.flags = (const char *const *)o->flags;
+			break;
 		case 'q': break;
 		case 'd': o->dump = true; break;
 		case 'k': o->ro.kernel = optarg; break;
@@ -274,8 +271,10 @@ int cmd_run(int argc, char **argv)
 {
 	struct run_cli o = {0};
 	int worst = parse_run_args(argc, argv, &o);
-	if (worst)
+	if (worst) {
+		free(o.flags);
 		return worst;
+	}
 	cJSON **results = NULL;	/* every result, for --junit */
 	size_t nresults = 0;
 	for (int i = optind; i < argc && !interrupted; i++) {	/* after Ctrl-C the rest are not started */
@@ -294,5 +293,6 @@ int cmd_run(int argc, char **argv)
 	for (size_t k = 0; k < nresults; k++)
 		cJSON_Delete(results[k]);
 	free(results);
+	free(o.flags);
 	return worst;
 }

@@ -109,6 +109,7 @@ const struct cmd_usage shell_usage[] = {{NULL, opts, NULL}, {0}};
 static int parse_opts(int argc, char **argv, struct shell_opts *o)
 {
 	char why[256];
+	unsigned long u;
 	int c;
 	optind = 1;
 	while ((c = cmd_getopt(argc, argv, opts)) != -1) {
@@ -126,7 +127,9 @@ static int parse_opts(int argc, char **argv, struct shell_opts *o)
 			o->exec = optarg;
 			break;
 		case 'm':
-			o->memory = (unsigned)atoi(optarg);
+			if (!cmd_parse_ulong(optarg, 128, 1u << 20, &u))
+				return usage_error("shell", "--memory %s; expected MiB, 128 to 1048576", optarg);
+			o->memory = (unsigned)u;
 			break;
 		case 'k':
 			o->kernel = optarg;
@@ -146,19 +149,19 @@ static int parse_opts(int argc, char **argv, struct shell_opts *o)
 			o->monitor = true;
 			break;
 		case 'D':
-			o->numa_distance = (unsigned)atoi(optarg);
-			if (o->numa_distance < 11 || o->numa_distance > 254)
+			if (!cmd_parse_ulong(optarg, 11, 254, &u))
 				return usage_error("shell", "--numa-distance %s; expected 11..254 (local is 10)", optarg);
+			o->numa_distance = (unsigned)u;
 			break;
 		case 'R':
-			o->records_mb = atoi(optarg);
-			if (o->records_mb < 1 || o->records_mb > 512)
+			if (!cmd_parse_ulong(optarg, 1, 512, &u))
 				return usage_error("shell", "--records-bench %s; expected 1..512 MB", optarg);
+			o->records_mb = (int)u;
 			break;
 		case 'M':
-			o->mem_only_nodes = (unsigned)atoi(optarg);
-			if (o->mem_only_nodes > 8)
+			if (!cmd_parse_ulong(optarg, 0, 8, &u))
 				return usage_error("shell", "--memory-only-nodes %s; expected 0..8", optarg);
+			o->mem_only_nodes = (unsigned)u;
 			break;
 		default:
 			return usage_error("shell", "bad option");

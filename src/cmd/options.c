@@ -2,6 +2,9 @@
  * list, all from a command's one option table (see options.h). */
 #include "options.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,4 +233,48 @@ int cmd_list_options(FILE *f, const struct cmd_usage *u)
 		}
 	}
 	return ok;
+}
+
+bool cmd_parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	char *end;
+	if (!isdigit((unsigned char)*s))	/* strtoul takes spaces, signs and wraps "-1" */
+		return false;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (*end || errno || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool cmd_parse_double(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	if (!*s || isspace((unsigned char)*s))
+		return false;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (*end || errno || !isfinite(v) || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+char **cmd_split_list(char *s, size_t *n)
+{
+	size_t k = *s ? 1 : 0;
+	for (const char *c = s; *c; c++) {
+		if (*c == ',' && (c == s || c[1] == ',' || !c[1]))
+			return NULL;
+		k += *c == ',';
+	}
+	char **v = malloc((k + 1) * sizeof(*v));
+	if (!v)
+		abort();
+	*n = 0;
+	for (char *save = NULL, *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		v[(*n)++] = t;
+	v[*n] = NULL;
+	return v;
 }

@@ -6,6 +6,7 @@
 #define KTSTR_OPTIONS_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Enough for the widest command (run). */
@@ -51,5 +52,17 @@ void cmd_print_options(FILE *f, const struct cmd_usage *u);
  * parser accepts, for tests (`ktstr CMD --list-options`).  False when a
  * table has a mistake (cmd_options_check; printed to stderr). */
 int cmd_list_options(FILE *f, const struct cmd_usage *u);
+
+/* Option and environment values, parsed strictly and the same way for
+ * every option: the whole text, within lo..hi.  "", "5x", " 5", "-1"
+ * (for an unsigned) and, for a double, "nan", "inf" and "1e999" (an
+ * overflow) are refused, so a typo never becomes a default or a wrap. */
+bool cmd_parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsigned long *out);
+bool cmd_parse_double(const char *s, double lo, double hi, double *out);
+/* A comma list ("a,b,c") split in place into a malloc'd array of its *n
+ * entries and a NULL ("" has none).  NULL, with s untouched, when an
+ * entry is empty ("a,,b", "a,", ",a"): a stray comma would otherwise
+ * drop a value without a word. */
+char **cmd_split_list(char *s, size_t *n);
 
 #endif

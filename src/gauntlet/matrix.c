@@ -47,7 +47,7 @@ bool variant_parse(const char *s, struct variant *v)
 	for (char *c = v->flags; *c; c++)
 		if (*c == '+')
 			*c = ',';
-	return !strstr(v->flags, ",,") && v->flags[strlen(v->flags) - 1] != ',';
+	return v->flags[0] != ',' && !strstr(v->flags, ",,") && v->flags[strlen(v->flags) - 1] != ',';
 }
 
 void variant_format(const struct variant *v, char *out, size_t n)

@@ -184,14 +184,35 @@ static void add_inf(struct kb_program *p) { kb_num(p, "value", -INFINITY); }
 static void add_huge_dur(struct kb_program *p) { kb_dur(p, "hold", UINT64_MAX / 2 + 1); }
 static void add_long_dur(struct kb_program *p) { kb_dur(p, "hold", KTBC_MAX_DURATION_NS + 1); }
 
+/* Which files dump and run read as bytecode: the magic, a .ktbc name,
+ * the magic one byte off, a NUL where a header would be (not in a file
+ * named .yaml, whose NUL the YAML reader locates); else YAML. */
+static void test_taken_for_bytecode(void **st)
+{
+	(void)st;
+	char why[96];
+	const uint8_t *text = (const uint8_t *)"description: x\n", *elf = (const uint8_t *)"\x7f" "ELF\2\1\1\0";
+	assert_true(kb_taken_for_bytecode("a.bin", (const uint8_t *)"KTBC\1\0", 6, why, sizeof(why)));
+	assert_true(kb_taken_for_bytecode("a.ktbc", text, 15, why, sizeof(why)));
+	assert_string_equal(why, "its name ends .ktbc");
+	assert_true(kb_taken_for_bytecode("a.yaml", (const uint8_t *)"KTBD\1\0", 6, why, sizeof(why)));
+	assert_true(kb_taken_for_bytecode("a", (const uint8_t *)"ktbc\1\0", 6, why, sizeof(why)));
+	assert_true(kb_taken_for_bytecode("a.bin", elf, 8, why, sizeof(why)));
+	assert_string_equal(why, "it looks binary, with a NUL byte at offset 7");
+	assert_false(kb_taken_for_bytecode("a.yaml", elf, 8, why, sizeof(why)));
+	assert_false(kb_taken_for_bytecode("a.yaml", text, 15, why, sizeof(why)));
+	assert_false(kb_taken_for_bytecode("a", (const uint8_t *)"KTXY: 1\n", 8, why, sizeof(why)));
+}
+
 /* What the encoder never writes is refused with a reason: another kind
  * of file, no instructions, no memory, durations that overflow, numbers
  * a threshold cannot be compared with. */
 static void test_strictness(void **st)
 {
 	(void)st;
-	rejects((const uint8_t *)"name: fanout\n", 13, "not a ktbc file");
-	rejects((const uint8_t *)"KTBX", 4, "not a ktbc file");
+	rejects((const uint8_t *)"name: fanout\n", 13, "not ktstr bytecode: magic is 'name'; expected 'KTBC'");
+	rejects((const uint8_t *)"KTBX", 4, "magic is 'KTBX'");
+	rejects((const uint8_t *)"\x7f" "E\0\x01", 4, "magic is '\\x7FE\\x00\\x01'");
 	rejects((const uint8_t *)"KT", 2, "truncated");
 
 	struct kb_program p;
@@ -293,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_every_bit_flip_rejected),
 		cmocka_unit_test(test_structural_errors),
 		cmocka_unit_test(test_strictness),
+		cmocka_unit_test(test_taken_for_bytecode),
 		cmocka_unit_test(test_opcode_table),
 		cmocka_unit_test(test_missing_operand_rejected),
 	};

@@ -1,7 +1,8 @@
 /* Unit tests of the option tables (src/cmd/options.c): getopt_long's
  * arrays built from a table, parsing through them, the usage lines and
  * --help's option list generated from the same table (wrapped to 80
- * columns), and the mistakes cmd_options_check refuses. */
+ * columns), the mistakes cmd_options_check refuses, and the strict
+ * parsing every option value goes through (numbers, comma lists). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -138,6 +139,49 @@ static void test_check(void **state)
 	expect_bad((const struct cmd_option[]){{"x", 0, optional_argument, 'x', "A", "h"}, {0}}, "optional");
 }
 
+static void test_numbers(void **state)
+{
+	(void)state;
+	unsigned long u;
+	double d;
+	assert_true(cmd_parse_ulong("12", 1, 100, &u));
+	assert_int_equal(u, 12);
+	static const char *const bad_u[] = {"", "5x", " 5", "-1", "+3", "0", "101", "99999999999999999999999"};
+	for (size_t i = 0; i < sizeof(bad_u) / sizeof(*bad_u); i++)
+		assert_false(cmd_parse_ulong(bad_u[i], 1, 100, &u));
+	assert_true(cmd_parse_double("2.5", 0, 1e9, &d));
+	assert_true(d == 2.5);
+	static const char *const bad_d[] = {"", "1e999", "-1e999", "nan", "inf", "-inf", "infinity", "5%", " 1", "-1"};
+	for (size_t i = 0; i < sizeof(bad_d) / sizeof(*bad_d); i++)
+		assert_false(cmd_parse_double(bad_d[i], 0, 1e300, &d));
+}
+
+static void test_split_list(void **state)
+{
+	(void)state;
+	char ok[] = "tiny,llc2,smt";
+	size_t n;
+	char **v = cmd_split_list(ok, &n);
+	assert_non_null(v);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[2], "smt");
+	assert_null(v[3]);
+	free(v);
+	char none[] = "";
+	v = cmd_split_list(none, &n);
+	assert_non_null(v);
+	assert_int_equal(n, 0);
+	assert_null(v[0]);
+	free(v);
+	static const char *const bad[] = {"tiny,,", "a,,b", "a,", ",a", ","};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		char buf[16];
+		snprintf(buf, sizeof(buf), "%s", bad[i]);
+		assert_null(cmd_split_list(buf, &n));
+		assert_string_equal(buf, bad[i]);	/* untouched, for the message */
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +190,8 @@ int main(void)
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_long_help_wraps),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_split_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
