@@ -377,6 +377,23 @@ static int reduce_file(struct rctx *r, char *flags, const char *keep, const char
 	return rc;
 }
 
+/* --repeat K/N: both whole numbers, nothing after N ("2/3x" is a typo,
+ * not 2 of 3). */
+static bool parse_repeat(const char *s, int *k, int *n)
+{
+	const char *slash = strchr(s, '/');
+	unsigned long a, b;
+	char head[24];
+	if (!slash || (size_t)(slash - s) >= sizeof(head))
+		return false;
+	snprintf(head, sizeof(head), "%.*s", (int)(slash - s), s);
+	if (!cmd_parse_ulong(head, 1, 20, &a) || !cmd_parse_ulong(slash + 1, a, 20, &b))
+		return false;
+	*k = (int)a;
+	*n = (int)b;
+	return true;
+}
+
 static const struct cmd_option opts[] = {
 	{"scheduler", 0, required_argument, 's', "S", "run under this scheduler instead of the scenario's"},
 	{"flags", 0, required_argument, 'F', "a,b", "select these scheduler flags"},
@@ -411,7 +428,7 @@ int cmd_reduce(int argc, char **argv)
 			r.jobs = (int)u;
 			break;
 		case 'r':
-			if (sscanf(optarg, "%d/%d", &r.k, &r.n) != 2 || r.k < 1 || r.n < r.k || r.n > 20)
+			if (!parse_repeat(optarg, &r.k, &r.n))
 				return usage_error("reduce", "--repeat %s; expected K/N with 1 <= K <= N <= 20", optarg);
 			break;
 		case 'b': {
