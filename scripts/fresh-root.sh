@@ -38,14 +38,15 @@ die() {
 # Run step $1 (a name) as the command that follows, its output in the
 # log; on failure name the step and show the log's end.
 step() {
-	local name=$1 t0=$SECONDS rc=0
+	local name=$1 t0=$SECONDS rc=0 from
 	shift
 	say "$name ..."
 	echo "== $name" >>"$LOG"
+	from=$(wc -l <"$LOG")
 	"$@" >>"$LOG" 2>&1 || rc=$?
 	if ((rc)); then
 		say "FAILED at step '$name' (exit $rc, after $((SECONDS - t0)) s); the end of its output:" >&2
-		sed -n '/^== '"$name"'$/,$p' "$LOG" | tail -40 | sed 's/^/  | /' >&2
+		tail -n +"$((from + 1))" "$LOG" | tail -40 | sed 's/^/  | /' >&2
 		exit 1
 	fi
 	say "$name: ok ($((SECONDS - t0)) s)"
