@@ -7,9 +7,10 @@
 #
 #     scripts/setup.sh && ./ktstr scenarios/fanout.yaml
 #
-# a real TCG VM.  The guest kernel cache of this machine is bind-mounted
-# read-only, so the kernel is not rebuilt (about 12 minutes) and nothing
-# inside can change it; everything else the root must install itself.
+# a real TCG VM.  The guest kernel cache of this machine is mounted as the
+# lower layer of an overlay, so the kernel is not rebuilt (about 12
+# minutes) and nothing inside can change the cache; everything else the
+# root must install itself.
 #
 # Every mount lives in a private mount namespace (unshare -m) and so dies
 # with it; on exit, Ctrl-C or TERM the processes still running in the root
@@ -63,9 +64,20 @@ mount_root() {
 	# the namespace's own, gone with it.
 	mount -t tmpfs -o size=4g,mode=1777 tmpfs "$ROOT/dev/shm"
 	mount -t tmpfs -o mode=1777 tmpfs "$ROOT/tmp"
-	mkdir -p "$ROOT/root/.cache/ktstr"
-	mount --bind -o ro "$CACHE" "$ROOT/root/.cache/ktstr"
-	mount -o remount,bind,ro "$ROOT/root/.cache/ktstr"
+	# The kernel cache as an overlay: ktstr reads this machine's entry and
+	# writes what it will (its log, initramfs pieces) to the upper layer,
+	# inside the root; the cache itself is never written.
+	mkdir -p "$ROOT/root/.cache/ktstr" "$UPPER" "$ROOT/var/cache/ktstr-overlay/work"
+	mount -t overlay overlay -o "lowerdir=$CACHE,upperdir=$UPPER,workdir=$ROOT/var/cache/ktstr-overlay/work" \
+		"$ROOT/root/.cache/ktstr"
+}
+
+# setup.sh found this machine's kernel: it built no entry of its own.
+check_no_rebuild() {
+	local built
+	built=$(ls "$UPPER/kernels" 2>/dev/null | grep -v '^\.' || true)
+	[[ -z $built ]] || { echo "setup built a kernel entry of its own: $built (the cached one did not fit)"; return 1; }
+	ls "$ROOT"/root/.cache/ktstr/kernels/*/bzImage
 }
 
 # The run must have passed and left its JSON result.
@@ -77,14 +89,15 @@ check_result() {
 }
 
 inside() {
-	step "mount /proc, /sys, /dev, a /dev/shm and the kernel cache (read-only)" mount_root
+	step "mount /proc, /sys, /dev, a /dev/shm and the kernel cache (an overlay)" mount_root
 	step "scripts/setup.sh (packages from Debian, configure, build)" in_root scripts/setup.sh
+	step "the guest kernel came from the cache, not rebuilt" check_no_rebuild
 	step "./ktstr scenarios/fanout.yaml (a TCG VM)" in_root ./ktstr scenarios/fanout.yaml
 	step "the result says pass" check_result
 }
 
 if [[ ${1:-} == --inside ]]; then
-	ROOT=$2 CACHE=$3 LOG=$4
+	ROOT=$2 CACHE=$3 LOG=$4 UPPER=$2/var/cache/ktstr-overlay/upper
 	inside
 	exit
 fi
