@@ -54,7 +54,7 @@ step() {
 }
 
 # ---- inside the private mount namespace ------------------------------------
-in_root() { "${CHROOT_ENV[@]}" chroot "$ROOT" /bin/bash -c "cd /work/ktstr && $1"; }
+in_root() { "${CHROOT_ENV[@]}" chroot "$ROOT" /bin/bash -c "cd /work/ktstr && $*"; }
 
 mount_root() {
 	mount -t proc proc "$ROOT/proc"
