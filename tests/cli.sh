@@ -142,6 +142,20 @@ cp "$tmp/f.ktbc" "$tmp/corrupt.ktbc"
 printf '\xff' | dd of="$tmp/corrupt.ktbc" bs=1 seek=200 conv=notrunc 2>/dev/null
 expect_rc "corrupt ktbc rejected" 2 "$KTSTR" dump "$tmp/corrupt.ktbc"
 grep -q "corrupted" "$tmp/err" && ok "corruption named" || bad "corruption named"
+# A lowered program has its scheduler, flags and topology built in: run
+# refuses to change them (exit 2, one line) rather than ignore the option.
+ktbc_ok=1
+for o in "--scheduler simple" "--flags a" "--sched-args -v" "--topology 1n1l1c1t"; do
+	"$KTSTR" run $o "$tmp/f.ktbc" >/dev/null 2>"$tmp/err"
+	rc=$?
+	[[ $rc == 2 && $(wc -l <"$tmp/err") == 1 ]] &&
+		grep -q "f.ktbc is a lowered program (scheduler eevdf, topology 1n2l2c1t built in); ${o% *} applies to a YAML scenario" "$tmp/err" ||
+		{ bad "run $o FILE.ktbc (exit $rc): $(cat "$tmp/err")"; ktbc_ok=0; }
+done
+((ktbc_ok)) && ok "run FILE.ktbc refuses --scheduler, --flags, --sched-args and another --topology (exit 2)"
+XDG_CACHE_HOME=$tmp/emptycache expect_rc "run FILE.ktbc with its own --topology and --watchdog goes on to boot" 3 \
+	"$KTSTR" run --dump --topology 1n2l2c1t --watchdog 9s "$tmp/f.ktbc"
+grep -q "watchdog 9s$" "$tmp/out" && ok "--watchdog applies to a FILE.ktbc" || bad "--watchdog on ktbc"
 
 expect_rc "list" 0 "$KTSTR" list scenarios
 n=$(wc -l <"$tmp/out")
@@ -154,6 +168,28 @@ KTSTR_KERNEL=$tmp/nope expect_rc "KTSTR_KERNEL pointing nowhere" 3 "$KTSTR" kern
 grep -q "KTSTR_KERNEL" "$tmp/err" && ok "the bad KTSTR_KERNEL is named" || bad "KTSTR_KERNEL message"
 expect_rc "run invalid exits 2" 2 "$KTSTR" run "$tmp/three.yaml"
 expect_rc "run unknown scheduler" 2 "$KTSTR" run --scheduler nope scenarios/fanout.yaml
+
+# --attach-timeout and --watchdog (run, gauntlet, reduce): bounded like the
+# keys they override, applied to the program (the disassembly of --dump,
+# printed before the boot that fails here without a kernel).
+sched_opts_ok=1
+for c in run gauntlet reduce; do
+	for a in "--attach-timeout 50ms" "--attach-timeout 11m" "--attach-timeout soon" "--watchdog 500ms" "--watchdog 11m"; do
+		"$KTSTR" $c $a scenarios/fanout.yaml >/dev/null 2>"$tmp/err"
+		rc=$?
+		[[ $rc == 2 ]] && grep -q "^ktstr: ${a% *} ${a#* }; expected a duration from" "$tmp/err" ||
+			{ bad "ktstr $c $a (exit $rc): $(head -1 "$tmp/err")"; sched_opts_ok=0; }
+	done
+done
+((sched_opts_ok)) && ok "run, gauntlet and reduce refuse an out-of-range --attach-timeout or --watchdog (exit 2)"
+XDG_CACHE_HOME=$tmp/emptycache expect_rc "--attach-timeout and --watchdog accepted for a bare scheduler binary" 3 \
+	"$KTSTR" run --dump --scheduler /bin/true --attach-timeout 45s --watchdog 7s scenarios/fanout.yaml
+grep -q 'scheduler name="true" binary="/bin/true" attach_timeout=45s$' "$tmp/out" && grep -q "watchdog 7s$" "$tmp/out" &&
+	ok "--attach-timeout and --watchdog reach the program" || { bad "sched options not in the program"; head -3 "$tmp/out"; }
+expect_rc "--attach-timeout under eevdf refused" 2 "$KTSTR" run --attach-timeout 30s scenarios/fanout.yaml
+grep -q "attach-timeout applies to a sched_ext scheduler; this run is under eevdf" "$tmp/err" &&
+	ok "--attach-timeout under eevdf says why" || bad "--attach-timeout under eevdf message"
+expect_rc "reduce --attach-timeout under eevdf refused before any run" 2 "$KTSTR" reduce --attach-timeout 30s scenarios/fanout.yaml
 
 # Inputs the fuzzers once crashed on: rejected cleanly, never a crash.
 for f in fuzz/regressions/*; do

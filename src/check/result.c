@@ -194,7 +194,8 @@ static bool scheduler_failure(const cJSON *records, char *out, size_t n)
 				 at, kern && *kern ? ": " : "", kern ? kern : "",
 				 *out_line ? "; its last output: " : "", out_line);
 		} else if (!strcmp(ev, "attach_timeout")) {
-			snprintf(out, n, "scheduler %s did not attach within its attach timeout (sched_ext state '%s')%s%s",
+			snprintf(out, n, "scheduler %s did not attach within its attach timeout (sched_ext state '%s'); "
+				 "allow more with --attach-timeout (or attach_timeout: in its definition)%s%s",
 				 name ? name : "", jstr(rec, "state") ? jstr(rec, "state") : "",
 				 *out_line ? "; its last output: " : "", out_line);
 		} else if (!strcmp(ev, "detach_failed") || !strcmp(ev, "stop_timeout")) {

@@ -21,6 +21,35 @@ static int write_out(const char *path, const uint8_t *buf, size_t len)
 	return KT_EXIT_PASS;
 }
 
+const char *program_scheduler(const struct kb_program *p)
+{
+	for (uint32_t i = 0; i < p->ninsn; i++)
+		if (p->insn[i].op == OPC_SCHEDULER)
+			return kb_get_str(p, &p->insn[i], "name");
+	return "eevdf";
+}
+
+/* A lowered program has its scheduler, flags and topology built in (CPU
+ * lists resolved against that topology): the command line cannot change
+ * them, so it refuses rather than run something else than asked.  The
+ * option, or NULL when none conflicts. */
+static const char *bytecode_conflict(const struct kb_program *p, const struct load_opts *lo)
+{
+	if (!lo)
+		return NULL;
+	if (lo->scheduler)
+		return "--scheduler";
+	if (lo->flags)
+		return "--flags";
+	if (lo->sched_args)
+		return "--sched-args";
+	const struct topology *t = lo->topology;
+	if (t && (t->numa_nodes != p->topo.numa_nodes || t->llcs != p->topo.llcs || t->cores != p->topo.cores ||
+		  t->threads != p->topo.threads))
+		return "--topology";
+	return NULL;
+}
+
 /* Load FILE (YAML or .ktbc) into a program; prints errors. */
 int load_program(const char *path, struct kb_program *p, const struct load_opts *lo, char *unfit, size_t n)
 {
@@ -38,6 +67,15 @@ int load_program(const char *path, struct kb_program *p, const struct load_opts 
 		free(buf);
 		if (!ok) {
 			fprintf(stderr, "%s: error: invalid bytecode: %s\n", path, err);
+			return KT_EXIT_USAGE;
+		}
+		const char *opt = bytecode_conflict(p, lo);
+		if (opt) {
+			char topo[64];
+			topo_format(&p->topo, topo, sizeof(topo));
+			fprintf(stderr, "ktstr: %s is a lowered program (scheduler %s, topology %s built in); %s applies to "
+				"a YAML scenario: give its YAML file instead\n", path, program_scheduler(p), topo, opt);
+			kb_free(p);
 			return KT_EXIT_USAGE;
 		}
 		return KT_EXIT_PASS;
