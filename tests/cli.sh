@@ -268,6 +268,42 @@ for c in $("$KTSTR" help | awk '/^  [a-z]/ {print $1}'); do
 done
 ((man_ok)) && ok "ktstr(1) documents every long option of every command"
 
+# The hand-written vocabulary sections of ktstr-scenario(5) against the
+# format's tables (through `ktstr schema`): every work type, op, payload
+# output format and payload check is in its section, and every entry of
+# WORK TYPES names a real work type, so neither side drifts.
+"$KTSTR" schema >"$tmp/schema.json"
+py "$tmp/schema.json" "$SRCDIR/man/ktstr-scenario.5" <<'P' && ok "ktstr-scenario(5) lists every work type, op, output format and payload check" || bad "man vocabulary"
+import json, re, shlex, sys
+defs = json.load(open(sys.argv[1]))["$defs"]
+page = open(sys.argv[2]).read()
+def names(t):
+    out = set(t.get("enum", []))
+    for alt in t.get("anyOf", []) + t.get("oneOf", []):
+        out |= set(alt.get("enum", [])) | set(alt.get("required", []))
+    assert out, t
+    return out
+def section(title):
+    m = re.search(r"^\.SH %s\n(.*?)^\.SH " % re.escape(title), page, re.S | re.M)
+    assert m, title
+    return m.group(1)
+missing = []
+for title, d in (("WORK TYPES", "work_type"), ("OPS", "op"), ("PAYLOADS", "output_format"), ("PAYLOADS", "payload_check")):
+    text = section(title)
+    missing += ["%s lacks %s" % (title, n) for n in sorted(names(defs[d]))
+                if not re.search(r"(^|[^a-z_])%s([^a-z_]|$)" % n, text, re.M)]
+# each .TP entry of WORK TYPES: the names before its parameters
+lines = section("WORK TYPES").split("\n")
+listed = set()
+for i, l in enumerate(lines[:-1]):
+    if l == ".TP":
+        head = lines[i + 1].split(None, 1)
+        text = "".join(shlex.split(head[1])).split("{")[0] if len(head) > 1 else ""
+        listed |= {x.strip() for x in text.split(",") if x.strip()}
+missing += ["WORK TYPES lists %s, which is no work type" % n for n in sorted(listed - names(defs["work_type"]))]
+assert not missing, missing
+P
+
 # The include depth, exactly as ktstr-scenario(5) states it: a chain of
 # 16 files (the scenario and 15 includes) loads, 17 do not.
 deep_chain() { # N includes below the scenario, in $tmp/deep
