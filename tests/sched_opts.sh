@@ -18,6 +18,8 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 ev = [x["event"] for x in r["records"] if x["type"] == "scheduler"]
 assert "attach_timeout" in ev and "attached" not in ev, ev
+att = [x for x in r["records"] if x["type"] == "scheduler" and x["event"] == "attach_timeout"][0]
+assert "within the attach timeout (100 ms)" in att["reason"], att["reason"]   # the guest got the override
 assert r["verdict"] == "fail", r["verdict"]
 assert "did not attach within its attach timeout" in r["reason"] and "allow more with --attach-timeout" in r["reason"], r["reason"]
 P
