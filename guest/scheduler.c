@@ -163,7 +163,10 @@ static bool wait_attached(struct exec *x, uint64_t timeout_ns)
 		}
 		usleep(10000);
 	}
-	event(x, "attach_timeout", "sched_ext did not reach state enabled within the attach timeout", -1);
+	char why[128];
+	snprintf(why, sizeof(why), "sched_ext did not reach state enabled within the attach timeout (%llu ms)",
+		 (unsigned long long)(timeout_ns / 1000000));
+	event(x, "attach_timeout", why, -1);
 	return false;
 }
 

@@ -19,6 +19,8 @@ const struct ty ty_metric = {
 		{"min_work_units", NULL, 0, "fewest work units of any worker", 0, M("", true, AGG_MIN)},
 		{"total_iterations", NULL, 0, "sum of outer-loop iterations", 0, M("", true, AGG_SUM)},
 		{"iterations_per_worker", NULL, 0, "total_iterations / workers", 0, M("", true, AGG_MEAN)},
+		{"iteration_cost_ns", NULL, 0, "mean CPU time per outer-loop iteration (cpu_ns / iterations per worker): for alu_hot one iteration is 1024 steps of each of its four multiply chains, so the cost rises when an SMT sibling or anything else sharing the core slows them", 0, MS("ns", false, AGG_MEAN, "iter_ns")},
+		{"max_iteration_cost_ns", NULL, 0, "highest CPU time per iteration of any worker (see iteration_cost_ns)", 0, M("ns", false, AGG_MAX)},
 		{"max_gap_ms", NULL, 0, "longest time a worker went without running", 0, MS("ms", false, AGG_MAX, "maxgap_ms")},
 		{"max_runnable_wait_ms", NULL, 0, "longest time a worker was runnable but not running: from its wakeup, or its preemption, to its next switch-in (kernel trace)", 0, MT("ms", false, AGG_MAX)},
 		{"avg_off_cpu_pct", NULL, 0, "mean off-CPU share of wall time", 0, MS("%", false, AGG_MEAN, "off%")},

@@ -381,7 +381,7 @@ static const struct ty ty_scheduler_def = {
 		{"topology", &ty_topology, 0, NULL, "topology used when the scenario sets none"},
 		{"claims", &ty_scenario_claims, 0, NULL, "claim overrides layered between the defaults and the scenario's"},
 		{"sysctls", &ty_sysctls, 0, NULL, "sysctls set before it starts"},
-		{"attach_timeout", T_DUR(100 * NS_MS, 10 * 60 * NS_S), 0, "20s", "time allowed to reach sched_ext state enabled"},
+		{"attach_timeout", T_DUR(100 * NS_MS, 10 * 60 * NS_S), 0, "20s", "time allowed to reach sched_ext state enabled; `ktstr run --attach-timeout` overrides it"},
 		{"override", &ty_bool, 0, "false", "replace an included scheduler of the same name"},
 		{0}},
 };
@@ -463,7 +463,7 @@ const struct ty ty_scenario = {
 		{"requires", &ty_requires, 0, NULL, "what the scenario needs of a topology given on the command line (run or gauntlet --topology)"},
 		{"memory_mib", T_INT(128, 1 << 20), 0, "derived", "guest memory; default grows with CPUs and the initramfs"},
 		{"duration", T_DUR(100 * NS_MS, NS_H), 0, "2s", "base of hold fractions"},
-		{"watchdog", T_DUR(NS_S, 10 * 60 * NS_S), 0, NULL, "sched_ext watchdog timeout applied to the scheduler under test once it is enabled, written into the guest kernel by the host monitor (absent: the scheduler's own, e.g. 5s for scx_qmap, 30s for many)"},
+		{"watchdog", T_DUR(NS_S, 10 * 60 * NS_S), 0, NULL, "sched_ext watchdog timeout applied to the scheduler under test once it is enabled, written into the guest kernel by the host monitor (absent: the scheduler's own, e.g. 5s for scx_qmap, 30s for many); `ktstr run --watchdog` overrides it; with no monitor (--no-monitor, --host, a guest it cannot read) it is not applied and the result's `watchdog` says why"},
 		{"scheduler", &ty_scheduler_ref, 0, "eevdf", "scheduler under test"},
 		{"sysctls", &ty_sysctls, 0, NULL, "sysctls set in the guest before anything starts"},
 		{"trace", &(const struct ty){.kind = TY_LIST, .elem = &ty_trace_group, .flags = TYF_NONEMPTY}, 0, NULL,

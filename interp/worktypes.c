@@ -73,7 +73,7 @@ const struct ty ty_work = {
 				     TF_REQUIRED, NULL, "phases, repeated in order"}),
 		 0, "a repeating list of spin/sleep/yield/io phases", 0, BLOCKING},
 		{"alu_hot", PARAMS({"width", &ty_alu_width, 0, "scalar", "ALU width"}),
-		 ALT_BARE, "4-stream multiply chains; records per-iteration cost"},
+		 ALT_BARE, "4-stream multiply chains, 1024 steps an iteration; its per-iteration cost is the metric iteration_cost_ns (CPU ns per iteration)"},
 		{"smt_sibling_spin", NULL, 0, "spin in pairs meant for SMT siblings (group 2)",
 		 0, GROUP(2, NULL)},
 		{"ipc_variance", PARAMS(P_ITERS("hot_iters", "1024", "iterations in cache"),

@@ -150,6 +150,20 @@ cp "$tmp/f.ktbc" "$tmp/corrupt.ktbc"
 printf '\xff' | dd of="$tmp/corrupt.ktbc" bs=1 seek=200 conv=notrunc 2>/dev/null
 expect_rc "corrupt ktbc rejected" 2 "$KTSTR" dump "$tmp/corrupt.ktbc"
 grep -q "corrupted" "$tmp/err" && ok "corruption named" || bad "corruption named"
+# A lowered program has its scheduler, flags and topology built in: run
+# refuses to change them (exit 2, one line) rather than ignore the option.
+ktbc_ok=1
+for o in "--scheduler simple" "--flags a" "--sched-args -v" "--topology 1n1l1c1t"; do
+	"$KTSTR" run $o "$tmp/f.ktbc" >/dev/null 2>"$tmp/err"
+	rc=$?
+	[[ $rc == 2 && $(wc -l <"$tmp/err") == 1 ]] &&
+		grep -q "f.ktbc is a lowered program (scheduler eevdf, topology 1n2l2c1t built in); ${o% *} applies to a YAML scenario" "$tmp/err" ||
+		{ bad "run $o FILE.ktbc (exit $rc): $(cat "$tmp/err")"; ktbc_ok=0; }
+done
+((ktbc_ok)) && ok "run FILE.ktbc refuses --scheduler, --flags, --sched-args and another --topology (exit 2)"
+XDG_CACHE_HOME=$tmp/emptycache expect_rc "run FILE.ktbc with its own --topology and --watchdog goes on to boot" 3 \
+	"$KTSTR" run --dump --topology 1n2l2c1t --watchdog 9s "$tmp/f.ktbc"
+grep -q "watchdog 9s$" "$tmp/out" && ok "--watchdog applies to a FILE.ktbc" || bad "--watchdog on ktbc"
 
 # What dump and run take a file for, and the message when it is neither:
 # an empty file; bytecode (its name ends .ktbc, the magic one byte off, a
@@ -206,6 +220,8 @@ done <<'V'
 'a,,b'|run --flags a,,b scenarios/steady.yaml
 'a,'|run --flags a, scenarios/steady.yaml
 ',a'|reduce --flags ,a scenarios/steady.yaml
+--repeat 2/3x|reduce --repeat 2/3x scenarios/steady.yaml
+--repeat 3/2|reduce --repeat 3/2 scenarios/steady.yaml
 -j 4x|reduce -j 4x scenarios/steady.yaml
 --fail-on-regression 1e999|compare --fail-on-regression 1e999 a b
 --fail-on-regression inf|compare --fail-on-regression inf a b
@@ -251,6 +267,27 @@ CI_NODE_TOTAL=1|2 cells
 JOB_COMPLETION_INDEX=0 KTSTR_SHARD_TOTAL=2|1 cells
 V
 ((shard_env_ok)) && ok "shards from the environment: bad values are exit 2 naming the variable; good ones shard"
+# --attach-timeout and --watchdog (run, gauntlet, reduce): bounded like the
+# keys they override, applied to the program (the disassembly of --dump,
+# printed before the boot that fails here without a kernel).
+sched_opts_ok=1
+for c in run gauntlet reduce; do
+	for a in "--attach-timeout 50ms" "--attach-timeout 11m" "--attach-timeout soon" "--watchdog 500ms" "--watchdog 11m"; do
+		"$KTSTR" $c $a scenarios/fanout.yaml >/dev/null 2>"$tmp/err"
+		rc=$?
+		[[ $rc == 2 ]] && grep -q "^ktstr: ${a% *} ${a#* }; expected a duration from" "$tmp/err" ||
+			{ bad "ktstr $c $a (exit $rc): $(head -1 "$tmp/err")"; sched_opts_ok=0; }
+	done
+done
+((sched_opts_ok)) && ok "run, gauntlet and reduce refuse an out-of-range --attach-timeout or --watchdog (exit 2)"
+XDG_CACHE_HOME=$tmp/emptycache expect_rc "--attach-timeout and --watchdog accepted for a bare scheduler binary" 3 \
+	"$KTSTR" run --dump --scheduler /bin/true --attach-timeout 45s --watchdog 7s scenarios/fanout.yaml
+grep -q 'scheduler name="true" binary="/bin/true" attach_timeout=45s$' "$tmp/out" && grep -q "watchdog 7s$" "$tmp/out" &&
+	ok "--attach-timeout and --watchdog reach the program" || { bad "sched options not in the program"; head -3 "$tmp/out"; }
+expect_rc "--attach-timeout under eevdf refused" 2 "$KTSTR" run --attach-timeout 30s scenarios/fanout.yaml
+grep -q "attach-timeout applies to a sched_ext scheduler; this run is under eevdf" "$tmp/err" &&
+	ok "--attach-timeout under eevdf says why" || bad "--attach-timeout under eevdf message"
+expect_rc "reduce --attach-timeout under eevdf refused before any run" 2 "$KTSTR" reduce --attach-timeout 30s scenarios/fanout.yaml
 
 # Inputs the fuzzers once crashed on: rejected cleanly, never a crash.
 for f in fuzz/regressions/*; do
@@ -328,6 +365,42 @@ for c in $("$KTSTR" help | awk '/^  [a-z]/ {print $1}'); do
 	done
 done
 ((man_ok)) && ok "ktstr(1) documents every long option of every command"
+
+# The hand-written vocabulary sections of ktstr-scenario(5) against the
+# format's tables (through `ktstr schema`): every work type, op, payload
+# output format and payload check is in its section, and every entry of
+# WORK TYPES names a real work type, so neither side drifts.
+"$KTSTR" schema >"$tmp/schema.json"
+py "$tmp/schema.json" "$SRCDIR/man/ktstr-scenario.5" <<'P' && ok "ktstr-scenario(5) lists every work type, op, output format and payload check" || bad "man vocabulary"
+import json, re, shlex, sys
+defs = json.load(open(sys.argv[1]))["$defs"]
+page = open(sys.argv[2]).read()
+def names(t):
+    out = set(t.get("enum", []))
+    for alt in t.get("anyOf", []) + t.get("oneOf", []):
+        out |= set(alt.get("enum", [])) | set(alt.get("required", []))
+    assert out, t
+    return out
+def section(title):
+    m = re.search(r"^\.SH %s\n(.*?)^\.SH " % re.escape(title), page, re.S | re.M)
+    assert m, title
+    return m.group(1)
+missing = []
+for title, d in (("WORK TYPES", "work_type"), ("OPS", "op"), ("PAYLOADS", "output_format"), ("PAYLOADS", "payload_check")):
+    text = section(title)
+    missing += ["%s lacks %s" % (title, n) for n in sorted(names(defs[d]))
+                if not re.search(r"(^|[^a-z_])%s([^a-z_]|$)" % n, text, re.M)]
+# each .TP entry of WORK TYPES: the names before its parameters
+lines = section("WORK TYPES").split("\n")
+listed = set()
+for i, l in enumerate(lines[:-1]):
+    if l == ".TP":
+        head = lines[i + 1].split(None, 1)
+        text = "".join(shlex.split(head[1])).split("{")[0] if len(head) > 1 else ""
+        listed |= {x.strip() for x in text.split(",") if x.strip()}
+missing += ["WORK TYPES lists %s, which is no work type" % n for n in sorted(listed - names(defs["work_type"]))]
+assert not missing, missing
+P
 
 # The include depth, exactly as ktstr-scenario(5) states it: a chain of
 # 16 files (the scenario and 15 includes) loads, 17 do not.

@@ -1,6 +1,6 @@
 #!/bin/bash
-# The work types epoll_storm, net_loopback, irq_wake, request_worker and
-# cgroup_attach_storm: their parameters are validated with file:line:col
+# The work types epoll_storm, net_loopback, irq_wake, request_worker,
+# cgroup_attach_storm and alu_hot: their parameters are validated with file:line:col
 # errors, and in the VM (tests/scenarios/worktypes_more.yaml) each shows
 # its own telemetry in the result JSON — iterations, work, wake samples
 # where the type records them, forks — with no worker missing or in
@@ -51,7 +51,7 @@ for x in w:
     assert all(0 <= s < 2e9 for s in x["wake_samples_ns"]), (x["cgroup"], max(x["wake_samples_ns"]))
 want = {"epoll": ("epoll_storm", 2), "net_tcp": ("net_loopback", 2), "net_udp": ("net_loopback", 2),
         "irq": ("irq_wake", 1), "request": ("request_worker", 3), "attach": ("cgroup_attach_storm", 1),
-        "attach_thr": ("cgroup_attach_storm", 1)}
+        "attach_thr": ("cgroup_attach_storm", 1), "alu": ("alu_hot", 1)}
 for cg, (work, n) in want.items():
     ws = by(cg)
     assert len(ws) == n and all(x["work"] == work for x in ws), (cg, [x["work"] for x in ws])
@@ -78,6 +78,12 @@ assert a["forks"] == 2 and a["wake_sample_total"] >= 2 * a["iterations"] - 2 > 0
 # ... and from a thread worker (only the child moves, so thread clone works too)
 a = by("attach_thr")[0]
 assert a["clone"] == "thread" and a["forks"] == 1 and a["wake_sample_total"] >= a["iterations"] - 1 > 0, (a["forks"], a["wake_sample_total"], a["iterations"])
+# alu_hot: its cost per iteration (1024 steps of each chain) is in the
+# cgroup's row of the result: that worker's cpu_ns / iterations
+u = by("alu")[0]
+cost = [c for c in r["cgroups"] if c["name"] == "alu"][0]["iteration_cost_ns"]
+assert abs(cost - u["cpu_ns"] / u["iterations"]) < 1e-6 * cost and cost > 0, (cost, u["cpu_ns"], u["iterations"])
+print("  alu_hot: %.0f ns per iteration" % cost)
 assert not [x for x in r["records"] if x["type"] == "op_error"], "an op failed"
 assert r["verdict"] == "pass", r["reason"]
 P

@@ -63,6 +63,7 @@ static double w_vcsw(const struct wview *w) { return rep_num(w, RK_VOLUNTARY_CSW
 static double w_ivcsw(const struct wview *w) { return rep_num(w, RK_INVOLUNTARY_CSW); }
 static double w_work_rate(const struct wview *w) { return ratio(w_work(w), rep_num(w, RK_CPU_NS) / 1e9); }
 static double w_iter_rate(const struct wview *w) { return ratio(w_iter(w), rep_num(w, RK_WALL_NS) / 1e9); }
+static double w_iter_cost(const struct wview *w) { return ratio(rep_num(w, RK_CPU_NS), w_iter(w)); }
 
 static double off_cpu_pct(const struct wview *w)
 {
@@ -404,6 +405,8 @@ static const struct metric_impl {
 	{"min_work_units", w_work, NULL},
 	{"total_iterations", w_iter, NULL},
 	{"iterations_per_worker", w_iter, NULL},
+	{"iteration_cost_ns", w_iter_cost, NULL},
+	{"max_iteration_cost_ns", w_iter_cost, NULL},
 	{"max_gap_ms", w_gap_ms, NULL},
 	{"max_runnable_wait_ms", w_runwait_ms, NULL},
 	{"avg_off_cpu_pct", off_cpu_pct, NULL},

@@ -194,7 +194,8 @@ static bool scheduler_failure(const cJSON *records, char *out, size_t n)
 				 at, kern && *kern ? ": " : "", kern ? kern : "",
 				 *out_line ? "; its last output: " : "", out_line);
 		} else if (!strcmp(ev, "attach_timeout")) {
-			snprintf(out, n, "scheduler %s did not attach within its attach timeout (sched_ext state '%s')%s%s",
+			snprintf(out, n, "scheduler %s did not attach within its attach timeout (sched_ext state '%s'); "
+				 "allow more with --attach-timeout (or attach_timeout: in its definition)%s%s",
 				 name ? name : "", jstr(rec, "state") ? jstr(rec, "state") : "",
 				 *out_line ? "; its last output: " : "", out_line);
 		} else if (!strcmp(ev, "detach_failed") || !strcmp(ev, "stop_timeout")) {
@@ -282,6 +283,34 @@ static void decide(cJSON *r)
 	cJSON_AddStringToObject(r, "reason", reason);
 }
 
+/* The scenario's watchdog (or --watchdog) is written into the guest
+ * kernel by the host monitor alone: whether it was, and if not why, so a
+ * run whose scheduler kept its own timeout says so. */
+static void add_watchdog(cJSON *r, const struct kb_program *p, const struct run_output *run)
+{
+	if (!p->watchdog_ns || run->skip)
+		return;
+	cJSON *w = cJSON_AddObjectToObject(r, "watchdog");
+	cJSON_AddNumberToObject(w, "requested_ms", (double)(p->watchdog_ns / 1000000));
+	const cJSON *mon = run->vm.monitor, *mw = cJSON_GetObjectItemCaseSensitive(mon, "watchdog");
+	bool applied = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mw, "applied"));
+	char why[600];
+	if (!mon)
+		snprintf(why, sizeof(why), "%s", run->monitor_off && *run->monitor_off ? run->monitor_off
+						 : "no host monitor ran");
+	else if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mon, "available")))
+		snprintf(why, sizeof(why), "the host monitor is unavailable (%s)", jstr(mon, "reason") ? jstr(mon, "reason") : "?");
+	else if (jstr(mw, "error"))
+		snprintf(why, sizeof(why), "%s", jstr(mw, "error"));
+	else
+		snprintf(why, sizeof(why), "no sched_ext scheduler was enabled");
+	cJSON_AddBoolToObject(w, "applied", applied);
+	if (applied)
+		cJSON_AddBoolToObject(w, "verified", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mw, "verified")));
+	else
+		cJSON_AddStringToObject(w, "reason", why);
+}
+
 static bool any_first_op(const cJSON *records)
 {
 	const cJSON *rec;
@@ -332,6 +361,7 @@ cJSON *result_build(const struct kb_program *p, const struct result_meta *m,
 	cJSON_AddItemToObject(r, "records", cJSON_Duplicate(run->records, 1));
 	if (run->vm.monitor)
 		cJSON_AddItemToObject(r, "monitor", cJSON_Duplicate(run->vm.monitor, 1));
+	add_watchdog(r, p, run);
 	const cJSON *rec;
 	cJSON_ArrayForEach(rec, (const cJSON *)run->records)
 		if (rec_kind_of(jstr(rec, "type")) == RT_TRACE)

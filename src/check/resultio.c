@@ -73,6 +73,7 @@ bool result_shape_ok(const cJSON *r, char *why, size_t n)
 		{"accelerator", J_STR, false}, {"boot_ms", J_NUM_OR_NULL, false},
 		{"claims", J_ARR, true}, {"findings", J_ARR, false}, {"workers", J_ARR, false},
 		{"cgroups", J_ARR, false}, {"records", J_ARR, true}, {"monitor", J_OBJ, false}, {"trace", J_OBJ, false},
+		{"watchdog", J_OBJ, false},
 		{"console_tail", J_STR, false}, {0},
 	};
 	static const struct field claim[] = {

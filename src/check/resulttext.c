@@ -135,11 +135,26 @@ static void print_monitor(const cJSON *r, FILE *out)
 	fputc('\n', out);
 	print_dump(m, out);
 	const cJSON *wd = cJSON_GetObjectItemCaseSensitive(m, "watchdog");
-	if (wd)
+	if (wd && !cJSON_GetObjectItemCaseSensitive(r, "watchdog"))	/* a result from before print_watchdog */
 		fprintf(out, "  monitor: sched_ext watchdog %.0f ms %s\n",
 			cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(wd, "requested_ms")),
 			cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(wd, "verified")) ? "applied and read back"
 			: jstr(wd, "error") ? jstr(wd, "error") : "not applied (no scheduler was enabled)");
+}
+
+/* The watchdog asked for: applied, or not and why (off with the monitor). */
+static void print_watchdog(const cJSON *r, FILE *out)
+{
+	const cJSON *wd = cJSON_GetObjectItemCaseSensitive(r, "watchdog");
+	if (!wd)
+		return;
+	double ms = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(wd, "requested_ms"));
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(wd, "applied")))
+		fprintf(out, "  watchdog: sched_ext watchdog %.0f ms applied%s\n", ms,
+			cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(wd, "verified")) ? " and read back" : "");
+	else
+		fprintf(out, "  watchdog: sched_ext watchdog %.0f ms NOT applied: %s; the scheduler kept its own\n", ms,
+			jstr(wd, "reason") ? jstr(wd, "reason") : "?");
 }
 
 static double jnum(const cJSON *o, const char *k)
@@ -195,6 +210,7 @@ void result_print(const cJSON *r, FILE *out, bool color)
 	fprintf(out, "  topology %s, scheduler %s, kernel %s, %s, boot %s ms\n", jstr(r, "topology"),
 		jstr(r, "scheduler"), jstr(r, "kernel"), jstr(r, "accelerator"), b);
 	print_monitor(r, out);
+	print_watchdog(r, out);
 	print_trace(r, out);
 	print_scheduler(r, out);
 	payload_print(r, out);

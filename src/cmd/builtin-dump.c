@@ -21,6 +21,59 @@ static int write_out(const char *path, const uint8_t *buf, size_t len)
 	return KT_EXIT_PASS;
 }
 
+const char *program_scheduler(const struct kb_program *p)
+{
+	for (uint32_t i = 0; i < p->ninsn; i++)
+		if (p->insn[i].op == OPC_SCHEDULER)
+			return kb_get_str(p, &p->insn[i], "name");
+	return "eevdf";
+}
+
+/* A lowered program has its scheduler, flags and topology built in (CPU
+ * lists resolved against that topology): the command line cannot change
+ * them, so it refuses rather than run something else than asked.  The
+ * option, or NULL when none conflicts. */
+static const char *bytecode_conflict(const struct kb_program *p, const struct load_opts *lo)
+{
+	if (!lo)
+		return NULL;
+	if (lo->scheduler)
+		return "--scheduler";
+	if (lo->flags)
+		return "--flags";
+	if (lo->sched_args)
+		return "--sched-args";
+	const struct topology *t = lo->topology;
+	if (t && (t->numa_nodes != p->topo.numa_nodes || t->llcs != p->topo.llcs || t->cores != p->topo.cores ||
+		  t->threads != p->topo.threads))
+		return "--topology";
+	return NULL;
+}
+
+/* FILE, taken for bytecode (why says why), decoded into p; prints errors. */
+static int load_bytecode(const char *path, const uint8_t *buf, size_t len, const char *why, struct kb_program *p,
+			 const struct load_opts *lo)
+{
+	char err[256];
+	if (!kb_decode(buf, len, p, err, sizeof(err))) {
+		if (kb_is_bytecode(buf, len))
+			fprintf(stderr, "%s: error: invalid bytecode: %s\n", path, err);
+		else	/* say why it was not read as YAML */
+			fprintf(stderr, "%s: error: %s (read as bytecode: %s)\n", path, err, why);
+		return KT_EXIT_USAGE;
+	}
+	const char *opt = bytecode_conflict(p, lo);
+	if (opt) {
+		char topo[64];
+		topo_format(&p->topo, topo, sizeof(topo));
+		fprintf(stderr, "ktstr: %s is a lowered program (scheduler %s, topology %s built in); %s applies to "
+			"a YAML scenario: give its YAML file instead\n", path, program_scheduler(p), topo, opt);
+		kb_free(p);
+		return KT_EXIT_USAGE;
+	}
+	return KT_EXIT_PASS;
+}
+
 /* Load FILE (YAML or bytecode, as kb_taken_for_bytecode decides) into a
  * program; prints errors. */
 int load_program(const char *path, struct kb_program *p, const struct load_opts *lo, char *unfit, size_t n)
@@ -40,16 +93,9 @@ int load_program(const char *path, struct kb_program *p, const struct load_opts 
 		return KT_EXIT_USAGE;
 	}
 	if (kb_taken_for_bytecode(path, (uint8_t *)buf, len, why, sizeof(why))) {
-		char err[256];
-		bool ok = kb_decode((uint8_t *)buf, len, p, err, sizeof(err)), magic = kb_is_bytecode((uint8_t *)buf, len);
+		int rc = load_bytecode(path, (uint8_t *)buf, len, why, p, lo);
 		free(buf);
-		if (ok)
-			return KT_EXIT_PASS;
-		if (magic)
-			fprintf(stderr, "%s: error: invalid bytecode: %s\n", path, err);
-		else	/* say why it was not read as YAML */
-			fprintf(stderr, "%s: error: %s (read as bytecode: %s)\n", path, err, why);
-		return KT_EXIT_USAGE;
+		return rc;
 	}
 	struct scenario s;
 	struct diag d = {0};

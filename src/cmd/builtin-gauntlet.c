@@ -41,6 +41,7 @@ struct gopts {
 	unsigned shard, shards;
 	bool shard_given;
 	bool dry_run;		/* print the cells, run nothing */
+	struct sched_opts so;	/* passed on to every cell's run */
 };
 
 static int cmp_strp(const void *a, const void *b)
@@ -347,6 +348,7 @@ static int run_matrix(struct gopts *g, struct matrix *m, unsigned *mib)
 	struct runner_opts ro = {
 		.jobs = g->jobs ? g->jobs : default_jobs(m), .budget_s = g->budget_s, .out_dir = out,
 		.max_duration = g->smoke ? SMOKE_DURATION : NULL, .self = self, .cell_mib = mib,
+		.attach_timeout = g->so.attach_timeout, .watchdog = g->so.watchdog,
 		.progress = isatty(STDERR_FILENO), .on_done = on_done,
 	};
 	printf("gauntlet: %zu cells (shard %u/%u), -j %d, results in %s\n", m->ncells, g->shard, g->shards, ro.jobs, out);
@@ -389,6 +391,7 @@ static const struct cmd_option opts[] = {
 	{"level", 0, required_argument, 'l', "smoke|full", "smoke: cap every scenario at " SMOKE_DURATION},
 	{"out", 0, required_argument, 'o', "DIR", "the results' directory (default a new one in the runs dir)"},
 	{"shard", 0, required_argument, 'S', "I/N", "run shard I of N (default from the CI's environment)"},
+	SCHED_OPTIONS,
 	{"dry-run", 0, no_argument, 'n', NULL, "print the cells in run order and run nothing"},
 	{"list-presets", 0, no_argument, 'L', NULL, "print the topology presets and exit"},
 	{0},
@@ -511,6 +514,13 @@ int cmd_gauntlet(int argc, char **argv)
 				return usage_error("gauntlet", "--shard %s; expected I/N with 0 <= I < N <= %d", optarg, MAX_SHARDS);
 			g.shard_given = true;
 			break;
+		case SCHED_OPT_ATTACH_TIMEOUT:
+		case SCHED_OPT_WATCHDOG: {
+			int bad = sched_opts_parse("gauntlet", &g.so, c, optarg);
+			if (bad)
+				return bad;
+			break;
+		}
 		default:
 			return usage_error("gauntlet", "bad option");
 		}

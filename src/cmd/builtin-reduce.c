@@ -35,6 +35,7 @@
 struct rctx {
 	const char *file;
 	struct load_opts lo;
+	struct sched_opts so;	/* passed on to every candidate's run */
 	struct variant variant;
 	int jobs, k, n;		/* --repeat K/N */
 	double budget_s, t0;
@@ -82,7 +83,8 @@ static void run_files(struct rctx *r, const char **files, size_t nf,
 	for (size_t i = 0; i < m.ncells; i++)
 		mib[i] = 512;	/* the runner's memory guard: a generous guess per VM */
 	struct runner_opts ro = {.jobs = r->jobs, .out_dir = r->dir, .self = r->self, .cell_mib = mib,
-				 .progress = isatty(STDERR_FILENO)};
+				 .progress = isatty(STDERR_FILENO), .attach_timeout = r->so.attach_timeout,
+				 .watchdog = r->so.watchdog};
 	struct cell_result *res = xcalloc(m.ncells, sizeof(*res));
 	runner_run(&m, &ro, res);
 	for (size_t i = 0; i < m.ncells; i++) {
@@ -317,7 +319,13 @@ static int reduce_file(struct rctx *r, char *flags, const char *keep, const char
 		for (uint32_t i = 0; i < p.ninsn; i++)
 			if (p.insn[i].op == OPC_SCHEDULER)
 				snprintf(r->variant.name, sizeof(r->variant.name), "%s", kb_get_str(&p, &p.insn[i], "name"));
+	char why[256];
+	bool applies = sched_opts_apply(&r->so, &p, why, sizeof(why));	/* refused before any run, not in each */
 	kb_free(&p);
+	if (!applies) {
+		fprintf(stderr, "ktstr: reduce: %s: %s\n", r->file, why);
+		return KT_EXIT_USAGE;
+	}
 	cJSON *doc = load_tree(r->file);
 	if (!doc) {
 		fprintf(stderr, "ktstr: reduce: %s is not a YAML mapping\n", r->file);
@@ -397,6 +405,7 @@ static bool parse_repeat(const char *s, int *k, int *n)
 static const struct cmd_option opts[] = {
 	{"scheduler", 0, required_argument, 's', "S", "run under this scheduler instead of the scenario's"},
 	{"flags", 0, required_argument, 'F', "a,b", "select these scheduler flags"},
+	SCHED_OPTIONS,
 	{"keep", 0, required_argument, 'K', "REGEX", "the failure to keep: a regular expression over its signature"},
 	{"repeat", 0, required_argument, 'r', "K/N", "a candidate fails when K of N runs fail (default 2/2)"},
 	{"jobs", 'j', required_argument, 'j', "N", "candidates run in parallel, 1 to 64 (default: host CPUs)"},
@@ -431,6 +440,13 @@ int cmd_reduce(int argc, char **argv)
 			if (!parse_repeat(optarg, &r.k, &r.n))
 				return usage_error("reduce", "--repeat %s; expected K/N with 1 <= K <= N <= 20", optarg);
 			break;
+		case SCHED_OPT_ATTACH_TIMEOUT:
+		case SCHED_OPT_WATCHDOG: {
+			int rc = sched_opts_parse("reduce", &r.so, c, optarg);
+			if (rc)
+				return rc;
+			break;
+		}
 		case 'b': {
 			uint64_t ns;
 			if (!parse_dur(optarg, &ns) || !ns)

@@ -18,14 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *scheduler_name(const struct kb_program *p)
-{
-	for (uint32_t i = 0; i < p->ninsn; i++)
-		if (p->insn[i].op == OPC_SCHEDULER)
-			return kb_get_str(p, &p->insn[i], "name");
-	return "eevdf";
-}
-
 /* --trace-buffer KB: the per-CPU ring buffer of the program's trace. */
 static void set_trace_buffer(struct kb_program *p, long kb)
 {
@@ -55,6 +47,7 @@ struct run_cli {
 	struct load_opts lo;
 	struct topology topo;
 	struct run_opts ro;
+	struct sched_opts so;
 	bool host, json, dump, trace, html;
 	const char *junit;
 	char **flags;		/* --flags split (lo.flags points at it) */
@@ -68,6 +61,7 @@ static const struct cmd_option run_options[] = {
 	{"flags", 0, required_argument, 'F', "a,b", "these scheduler flags instead of the scenario's"},
 	{"sched-args", 0, required_argument, 'A', "\"ARGS\"", "arguments for a --scheduler binary (no definition)"},
 	{"topology", 0, required_argument, 't', "T", "run on this topology (1n2l2c2t or N,L,C,T)"},
+	SCHED_OPTIONS,
 	{"max-duration", 0, required_argument, 'D', "DUR", "cap the scenario's duration (at least 100ms)"},
 	{"kernel", 'k', required_argument, 'k', "K", "a bzImage, a cache entry or an entry name"},
 	{"accel", 0, required_argument, 'a', "auto|kvm|tcg", "the accelerator (default auto)"},
@@ -117,6 +111,9 @@ static int run_option_value(struct run_cli *o, int c)
 			return usage_error("run", "--monitor-period %s; expected milliseconds, 1 to 10000", optarg);
 		o->ro.monitor_period_ms = (unsigned)v;
 		return 0;
+	case SCHED_OPT_ATTACH_TIMEOUT:
+	case SCHED_OPT_WATCHDOG:
+		return sched_opts_parse("run", &o->so, c, optarg);
 	case 'C':
 		if (!parse_name(optarg, false))
 			return usage_error("run", "--cgroup-root %s; expected a plain name", optarg);
@@ -165,6 +162,11 @@ static int parse_run_args(int argc, char **argv, struct run_cli *o)
 /* The command line's changes to a loaded program; 0 or an exit status. */
 static int adjust_program(const struct run_cli *o, struct kb_program *p, const char *file)
 {
+	char why[256];
+	if (!sched_opts_apply(&o->so, p, why, sizeof(why))) {
+		fprintf(stderr, "ktstr: %s: %s\n", file, why);
+		return KT_EXIT_USAGE;
+	}
 	if (o->trace && !kb_has_trace(p)) {
 		static const char *const groups[] = {"sched", "sched_ext"};
 		kb_add_trace(p, groups, 2);
@@ -192,7 +194,7 @@ static cJSON *record_result(const struct run_cli *o, struct kb_program *p, struc
 {
 	const struct kb_insn *sc = &p->insn[0];
 	struct result_meta meta = {.scenario = kb_get_str(p, sc, "name"), .source = kb_get_str(p, sc, "source"),
-				   .scheduler = scheduler_name(p)};
+				   .scheduler = program_scheduler(p)};
 	char stem[4096], saved[4200] = "", why[1024], page[4200] = "";
 	result_stem(meta.scenario ? meta.scenario : "run", runs_dir(), stem, sizeof(stem));
 	if (!trace_attach(out->records, out->trace_dat.buf, out->trace_dat.len, stem, why, sizeof(why)))

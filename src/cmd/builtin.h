@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "exitcode.h"
 #include "options.h"
@@ -43,11 +44,32 @@ bool parse_topology_arg(const char *s, struct topology *t, char *why, size_t n);
 int cmd_help(int argc, char **argv);
 
 struct kb_program;
+/* --attach-timeout and --watchdog (schedopts.c), the same two rows in the
+ * option tables of run, gauntlet and reduce. */
+#define SCHED_OPT_ATTACH_TIMEOUT 'X'
+#define SCHED_OPT_WATCHDOG 'w'
+#define SCHED_OPTIONS \
+	{"attach-timeout", 0, required_argument, SCHED_OPT_ATTACH_TIMEOUT, "DUR", \
+	 "allow the scheduler DUR to attach (overrides its definition's attach_timeout)"}, \
+	{"watchdog", 0, required_argument, SCHED_OPT_WATCHDOG, "DUR", \
+	 "sched_ext watchdog timeout, applied by the host monitor (overrides the scenario's watchdog:)"}
+struct sched_opts {
+	const char *attach_timeout, *watchdog;	/* as given (passed on to child runs), or NULL */
+	uint64_t attach_timeout_ns, watchdog_ns;	/* 0: not given */
+};
+/* One of the two options (SCHED_OPT_*) with its argument, checked against
+ * the bounds of the key it overrides; 0 or the usage error's exit. */
+int sched_opts_parse(const char *cmd, struct sched_opts *so, int opt, const char *arg);
+/* Apply them to a loaded program (YAML or .ktbc).  False with why when
+ * --attach-timeout is given and the program runs no sched_ext scheduler. */
+bool sched_opts_apply(const struct sched_opts *so, struct kb_program *p, char *why, size_t n);
 struct load_opts;
 /* Load FILE (a YAML scenario or a .ktbc program) into p; prints errors
  * and returns an exit status.  When the scenario does not fit the
  * topology it was given, unfit (if not NULL) gets why; else "". */
 int load_program(const char *path, struct kb_program *p, const struct load_opts *lo, char *unfit, size_t n);
+/* The name of the program's scheduler ("eevdf" when it names none). */
+const char *program_scheduler(const struct kb_program *p);
 /* loadopts.c: the scheduler path and binary lookup every command that
  * loads scenarios uses (sets lo->sched_path and lo->sched_binary). */
 void cli_load_opts(struct load_opts *lo);

@@ -97,6 +97,10 @@ static pid_t start(const struct matrix *m, const struct cell *c, const struct ru
 		argv[a++] = "--kernel", argv[a++] = m->kernels[c->kernel];
 	if (o->max_duration)
 		argv[a++] = "--max-duration", argv[a++] = o->max_duration;
+	if (o->attach_timeout && strcmp(v->name, "eevdf"))
+		argv[a++] = "--attach-timeout", argv[a++] = o->attach_timeout;
+	if (o->watchdog)
+		argv[a++] = "--watchdog", argv[a++] = o->watchdog;
 	argv[a++] = m->scenarios[c->scenario];
 	argv[a] = NULL;
 	pid_t pid = fork();

@@ -26,6 +26,9 @@ struct runner_opts {
 	double budget_s;	/* 0: none */
 	const char *out_dir;	/* cells go to out_dir/cells/<id>/ */
 	const char *max_duration;	/* run --max-duration (smoke), or NULL */
+	/* run --attach-timeout (given to the sched_ext cells only: eevdf
+	 * has nothing to attach) and --watchdog, or NULL */
+	const char *attach_timeout, *watchdog;
 	const char *self;	/* the ktstr executable */
 	unsigned *cell_mib;	/* guest MiB per cell (index into m->cells) */
 	bool progress;		/* a status line on stderr */

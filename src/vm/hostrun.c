@@ -107,6 +107,7 @@ int run_on_host(const struct kb_program *p, const struct run_opts *o, const char
 	(void)o;
 	memset(out, 0, sizeof(*out));
 	out->records = cJSON_CreateArray();
+	out->monitor_off = "--host runs no host monitor (it reads a VM's guest memory)";
 	out->vm.accel_used = "host";
 	snprintf(out->kernel, sizeof(out->kernel), "host");
 	char mount[PATH_MAX], guest[PATH_MAX];

@@ -285,6 +285,7 @@ int run_in_vm(const struct kb_program *p, const struct run_opts *o, struct run_o
 {
 	memset(out, 0, sizeof(*out));
 	out->records = cJSON_CreateArray();
+	out->monitor_off = o->no_monitor ? "the host monitor is off (--no-monitor)" : "";
 	struct kernel k;
 	if (!kernel_resolve(o->kernel, &k, out->reason, sizeof(out->reason)))
 		return -1;

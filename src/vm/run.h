@@ -31,6 +31,9 @@ struct run_output {
 	bool bad_input;		/* failed before boot because of the input (exit 2) */
 	bool skip;		/* this host cannot give the scenario what it needs */
 	char reason[512];	/* why not */
+	/* Why no host monitor ran ("" when one was started): what the
+	 * result says of a watchdog it could not apply. */
+	const char *monitor_off;
 	struct strbuf trace_dat;	/* the guest's trace.dat (REC_FILE chunks), if any */
 };
 

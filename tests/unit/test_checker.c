@@ -334,6 +334,29 @@ static void test_spread_has_one_meaning(void **st)
 	cJSON_Delete((cJSON *)v.rep);
 }
 
+/* ---- per-iteration cost ----------------------------------------------------- */
+
+/* iteration_cost_ns is each worker's cpu_ns / iterations, averaged (the
+ * max one the worst worker's); a worker without iterations has none. */
+static void test_iteration_cost(void **st)
+{
+	(void)st;
+	struct wview v[2] = {
+		{cJSON_Parse("{\"type\":\"worker\",\"work\":\"alu_hot\",\"cpu_ns\":3000000,\"iterations\":1000}"), NULL, "a"},
+		{cJSON_Parse("{\"type\":\"worker\",\"work\":\"alu_hot\",\"cpu_ns\":5000000,\"iterations\":1000}"), NULL, "a"},
+	};
+	double x;
+	assert_int_equal(metric_eval("iteration_cost_ns", v, 2, &x), MS_OK);
+	assert_float_equal(x, 4000, 1e-9);
+	assert_int_equal(metric_eval("max_iteration_cost_ns", v, 2, &x), MS_OK);
+	assert_float_equal(x, 5000, 1e-9);
+	cJSON_ReplaceItemInObject((cJSON *)v[1].rep, "iterations", cJSON_CreateNumber(0));
+	assert_int_equal(metric_eval("iteration_cost_ns", v + 1, 1, &x), MS_NO_DATA);
+	assert_true(isnan(x));
+	cJSON_Delete((cJSON *)v[0].rep);
+	cJSON_Delete((cJSON *)v[1].rep);
+}
+
 /* ---- NUMA page locality ---------------------------------------------------- */
 
 static double locality(const char *rep_json, enum metric_state *st, char *why, size_t n)
@@ -888,6 +911,7 @@ int main(void)
 		cmocka_unit_test(test_starvation_isolation_gap_spread_fail),
 		cmocka_unit_test(test_boundaries_and_layers),
 		cmocka_unit_test(test_pointwise_claims_and_nan),
+		cmocka_unit_test(test_iteration_cost),
 		cmocka_unit_test(test_step_slices),
 		cmocka_unit_test(test_missing_reports_and_op_errors_fail),
 		cmocka_unit_test(test_empty_scope),
