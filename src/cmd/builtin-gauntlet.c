@@ -63,13 +63,8 @@ static bool parse_budget(const char *s, double *out)
 
 static bool parse_shard(const char *s, unsigned *i, unsigned *n)
 {
-	const char *slash = strchr(s, '/');
-	char a[24];
 	unsigned long ai, bn;
-	if (!slash || (size_t)(slash - s) >= sizeof(a))
-		return false;
-	snprintf(a, sizeof(a), "%.*s", (int)(slash - s), s);
-	if (!cmd_parse_ulong(a, 0, MAX_SHARDS - 1, &ai) || !cmd_parse_ulong(slash + 1, 1, MAX_SHARDS, &bn) || ai >= bn)
+	if (!cmd_parse_slash_pair(s, MAX_SHARDS, &ai, &bn) || !bn || ai >= bn)
 		return false;
 	*i = (unsigned)ai, *n = (unsigned)bn;
 	return true;

@@ -385,20 +385,14 @@ static int reduce_file(struct rctx *r, char *flags, const char *keep, const char
 	return rc;
 }
 
-/* --repeat K/N: both whole numbers, nothing after N ("2/3x" is a typo,
+/* --repeat K/N: 1 <= K <= N <= 20, nothing after N ("2/3x" is a typo,
  * not 2 of 3). */
 static bool parse_repeat(const char *s, int *k, int *n)
 {
-	const char *slash = strchr(s, '/');
 	unsigned long a, b;
-	char head[24];
-	if (!slash || (size_t)(slash - s) >= sizeof(head))
+	if (!cmd_parse_slash_pair(s, 20, &a, &b) || a < 1 || b < a)
 		return false;
-	snprintf(head, sizeof(head), "%.*s", (int)(slash - s), s);
-	if (!cmd_parse_ulong(head, 1, 20, &a) || !cmd_parse_ulong(slash + 1, a, 20, &b))
-		return false;
-	*k = (int)a;
-	*n = (int)b;
+	*k = (int)a, *n = (int)b;
 	return true;
 }
 

@@ -248,6 +248,16 @@ bool cmd_parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsigned
 	return true;
 }
 
+bool cmd_parse_slash_pair(const char *s, unsigned long max, unsigned long *a, unsigned long *b)
+{
+	const char *slash = strchr(s, '/');
+	char head[24];
+	if (!slash || (size_t)(slash - s) >= sizeof(head))
+		return false;
+	snprintf(head, sizeof(head), "%.*s", (int)(slash - s), s);
+	return cmd_parse_ulong(head, 0, max, a) && cmd_parse_ulong(slash + 1, 0, max, b);
+}
+
 bool cmd_parse_double(const char *s, double lo, double hi, double *out)
 {
 	char *end;

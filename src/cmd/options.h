@@ -59,6 +59,9 @@ int cmd_list_options(FILE *f, const struct cmd_usage *u);
  * overflow) are refused, so a typo never becomes a default or a wrap. */
 bool cmd_parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsigned long *out);
 bool cmd_parse_double(const char *s, double lo, double hi, double *out);
+/* "A/B" (a shard I/N, a repeat K/N): two whole numbers, each 0..max,
+ * nothing around them; how A and B must relate is the caller's. */
+bool cmd_parse_slash_pair(const char *s, unsigned long max, unsigned long *a, unsigned long *b);
 /* A comma list ("a,b,c") split in place into a malloc'd array of its *n
  * entries and a NULL ("" has none).  NULL, with s untouched, when an
  * entry is empty ("a,,b", "a,", ",a"): a stray comma would otherwise

@@ -156,6 +156,19 @@ static void test_numbers(void **state)
 		assert_false(cmd_parse_double(bad_d[i], 0, 1e300, &d));
 }
 
+/* "A/B": whole numbers on both sides, nothing else. */
+static void test_slash_pair(void **state)
+{
+	(void)state;
+	unsigned long a = 99, b = 99;
+	assert_true(cmd_parse_slash_pair("0/4", 10, &a, &b));
+	assert_int_equal(a, 0);
+	assert_int_equal(b, 4);
+	const char *bad[] = {"", "/", "3", "3/", "/3", "1/-4", "-1/4", "2/3x", " 1/2", "1 /2", "1/11", "1/2/3"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		assert_false(cmd_parse_slash_pair(bad[i], 10, &a, &b));
+}
+
 static void test_split_list(void **state)
 {
 	(void)state;
@@ -191,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_long_help_wraps),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_slash_pair),
 		cmocka_unit_test(test_split_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
